@@ -1,0 +1,296 @@
+"""Inventory checks run before any host is touched (the first play of site.yml).
+
+`problems()` looks at one host's variables and the inventory's groups and returns every
+problem found, each as one line that names the variable, says what is wrong and where to
+set it. Nothing stops at the first problem: a volunteer fixes them all in one go.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from collectif import validators
+
+ENVIRONMENTS = ("production", "test", "demo")
+SERVERS_GROUP = "servers"
+# Services that run once per association (one host each, for now).
+SERVICE_GROUPS = ("nextcloud", "matrix", "jitsi", "wordpress", "invoiceninja")
+BACKUP_GROUP = "backup_targets"
+KNOWN_GROUPS = (SERVERS_GROUP, BACKUP_GROUP, *SERVICE_GROUPS)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    variable: str
+    message: str
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.variable}: {self.message}. Set it in {self.where}."
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where a volunteer sets things, relative to the inventory they run."""
+
+    inventory: str
+    host: str
+
+    @property
+    def association(self) -> str:
+        return f"{self.inventory}/group_vars/all/association.yml"
+
+    @property
+    def host_file(self) -> str:
+        return f"{self.inventory}/host_vars/{self.host}.yml"
+
+    @property
+    def hosts_file(self) -> str:
+        return f"{self.inventory}/hosts.yml"
+
+
+def problems(
+    hostvars: Mapping[str, Any],
+    groups: Mapping[str, Sequence[str]],
+    host: str,
+    inventory_dir: str | None = None,
+) -> list[str]:
+    """Every problem with `host`'s variables, as readable lines (empty when all is well)."""
+    places = _Places(_shown_path(inventory_dir), host)
+    found: list[Problem] = []
+    found += _association(hostvars, places)
+    found += _plans(hostvars.get("collectif_plans", []), places)
+    found += _groups(groups, host, hostvars, places)
+    if host in groups.get(SERVERS_GROUP, ()):
+        found += _admins(hostvars, places)
+        found += _base(hostvars, places)
+    return [str(p) for p in sorted(set(found))]
+
+
+def _shown_path(inventory_dir: str | None) -> str:
+    if not inventory_dir:
+        return "your inventory"
+    path = Path(inventory_dir)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check(
+    variable: str,
+    value: Any,
+    check: Callable[[Any], str | None],
+    where: str,
+) -> list[Problem]:
+    message = check(value)
+    return [] if message is None else [Problem(variable, message, where)]
+
+
+def _association(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
+    found: list[Problem] = []
+    for variable, check, example in (
+        ("collectif_domain", validators.domain_problem, "example.org"),
+        ("collectif_admin_email", validators.email_problem, "bureau@example.org"),
+    ):
+        if variable not in hostvars or hostvars[variable] in (None, ""):
+            found.append(
+                Problem(variable, f"is required (for example: {example})", places.association)
+            )
+        else:
+            found += _check(variable, hostvars[variable], check, places.association)
+    environment = hostvars.get("collectif_environment", "production")
+    if environment not in ENVIRONMENTS:
+        found.append(
+            Problem(
+                "collectif_environment",
+                f"'{environment}' is not one of {', '.join(ENVIRONMENTS)}",
+                places.association,
+            )
+        )
+    return found
+
+
+def _plans(plans: Any, places: _Places) -> list[Problem]:
+    where = places.association
+    if not isinstance(plans, list):
+        return [
+            Problem("collectif_plans", "must be a list of plans (name, nextcloud_quota)", where)
+        ]
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for index, plan in enumerate(plans):
+        label = f"collectif_plans[{index}]"
+        if not isinstance(plan, Mapping):
+            found.append(Problem(label, "must have a name and a nextcloud_quota", where))
+            continue
+        name = plan.get("name")
+        found += _check(f"{label}.name", name, validators.slug_problem, where)
+        if isinstance(name, str) and name in seen:
+            found.append(Problem(f"{label}.name", f"'{name}' is used by two plans", where))
+        seen.add(str(name))
+        found += _check(
+            f"{label}.nextcloud_quota", plan.get("nextcloud_quota"), validators.quota_problem, where
+        )
+    return found
+
+
+def _groups(
+    groups: Mapping[str, Sequence[str]],
+    host: str,
+    hostvars: Mapping[str, Any],
+    places: _Places,
+) -> list[Problem]:
+    where = places.hosts_file
+    found: list[Problem] = []
+    servers = set(groups.get(SERVERS_GROUP, ()))
+    for service in SERVICE_GROUPS:
+        members = list(groups.get(service, ()))
+        if host not in members:
+            continue
+        if len(members) > 1:
+            found.append(
+                Problem(
+                    f"group {service}",
+                    f"has {len(members)} hosts ({', '.join(members)}); "
+                    f"{service} runs on one host only",
+                    where,
+                )
+            )
+        if host not in servers:
+            found.append(
+                Problem(
+                    f"group {service}",
+                    f"host {host} is in {service} but not in '{SERVERS_GROUP}', "
+                    "so it would get no firewall or admin accounts; add it to "
+                    f"'{SERVERS_GROUP}'",
+                    where,
+                )
+            )
+    environment = hostvars.get("collectif_environment", "production")
+    if host in groups.get(BACKUP_GROUP, ()) and environment == "production":
+        shared = [s for s in SERVICE_GROUPS if host in groups.get(s, ())]
+        if shared:
+            found.append(
+                Problem(
+                    f"group {BACKUP_GROUP}",
+                    f"host {host} would hold the backups of its own services "
+                    f"({', '.join(shared)}): a backup on the same machine is lost with it; "
+                    "use a second server",
+                    where,
+                )
+            )
+    for group in _unknown_groups(groups, host):
+        guess = difflib.get_close_matches(group, KNOWN_GROUPS, n=1, cutoff=0.75)
+        if guess:
+            found.append(
+                Problem(
+                    f"group {group}", f"is not a collectif group; did you mean '{guess[0]}'?", where
+                )
+            )
+    return found
+
+
+def _unknown_groups(groups: Mapping[str, Sequence[str]], host: str) -> Iterable[str]:
+    for group, members in groups.items():
+        if group in ("all", "ungrouped") or group in KNOWN_GROUPS:
+            continue
+        if host in members:
+            yield group
+
+
+def _admins(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
+    where = places.association
+    users = hostvars.get("base_admin_users", [])
+    if not isinstance(users, list):
+        return [Problem("base_admin_users", "must be a list of admins (name, ssh_keys)", where)]
+    found: list[Problem] = []
+    with_keys = 0
+    for index, user in enumerate(users):
+        label = f"base_admin_users[{index}]"
+        if not isinstance(user, Mapping):
+            found.append(Problem(label, "must have a name and ssh_keys", where))
+            continue
+        found += _check(f"{label}.name", user.get("name"), validators.username_problem, where)
+        keys = user.get("ssh_keys", [])
+        if not isinstance(keys, list):
+            found.append(Problem(f"{label}.ssh_keys", "must be a list of public keys", where))
+            continue
+        for key_index, key in enumerate(keys):
+            found += _check(
+                f"{label}.ssh_keys[{key_index}]", key, validators.ssh_key_problem, where
+            )
+        if user.get("state", "present") == "present" and keys:
+            with_keys += 1
+    environment = hostvars.get("collectif_environment", "production")
+    if environment == "production" and with_keys == 0:
+        found.append(
+            Problem(
+                "base_admin_users",
+                "no admin with an SSH key: on a real server password logins are turned off, "
+                "so add at least one admin with the content of their ~/.ssh/id_ed25519.pub",
+                where,
+            )
+        )
+    return found
+
+
+def _base(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
+    """Rules the role's argument specs cannot express (types are checked there)."""
+    found: list[Problem] = []
+    host_where = places.host_file
+    if "base_hostname" in hostvars:
+        value = hostvars["base_hostname"]
+        if (
+            not isinstance(value, str)
+            or "." in value
+            or validators.domain_problem(f"{value}.example.org")
+        ):
+            found.append(
+                Problem(
+                    "base_hostname",
+                    f"'{value}' is not a short host name (lowercase letters, digits, "
+                    "hyphens, no dots)",
+                    host_where,
+                )
+            )
+    locale = hostvars.get("base_locale")
+    locales = hostvars.get("base_locales")
+    if locale is not None and isinstance(locales, list) and locale not in locales:
+        found.append(
+            Problem("base_locale", f"'{locale}' is not in base_locales {locales}", host_where)
+        )
+    for variable in ("base_firewall_ssh_sources", "base_fail2ban_ignoreip"):
+        for index, network in enumerate(_as_list(hostvars.get(variable))):
+            found += _check(f"{variable}[{index}]", network, validators.network_problem, host_where)
+    # Ports of the wrong type are reported by the argument specs; here only the range.
+    for variable in ("base_firewall_tcp_ports", "base_firewall_udp_ports"):
+        for index, port in enumerate(_as_list(hostvars.get(variable))):
+            if isinstance(port, int):
+                found += _check(f"{variable}[{index}]", port, validators.port_problem, host_where)
+    if isinstance(hostvars.get("base_sshd_port"), int):
+        found += _check(
+            "base_sshd_port", hostvars["base_sshd_port"], validators.port_problem, host_where
+        )
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def spec_problems(
+    results: Sequence[Mapping[str, Any]], inventory_dir: str | None = None
+) -> list[str]:
+    """Lines for the argument-spec errors registered by the preflight's validation loop."""
+    where = f"{_shown_path(inventory_dir)}/group_vars or host_vars"
+    lines: list[str] = []
+    for result in results:
+        role = result.get("item", "?")
+        for error in result.get("argument_errors") or []:
+            lines.append(f"role {role}: {str(error).rstrip('.')}. Set it in {where}.")
+    return lines

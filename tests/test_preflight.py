@@ -1,0 +1,178 @@
+"""The preflight's rules, one by one, on plain dictionaries (fast; no Ansible)."""
+
+import copy
+
+import pytest
+
+from collectif.preflight import problems, spec_problems
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhq2Zl2cQ6r0b0Q3xqkzV4mHcQz5qfE6Zt1d5bQ9y2a camille@laptop"
+GOOD = {
+    "collectif_domain": "example.org",
+    "collectif_admin_email": "bureau@example.org",
+    "collectif_environment": "production",
+    "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
+    "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
+}
+GROUPS = {"all": ["asso1"], "servers": ["asso1"], "ungrouped": []}
+
+
+def check(changes=None, groups=None, host="asso1", drop=()):
+    hostvars = copy.deepcopy(GOOD)
+    hostvars.update(changes or {})
+    for name in drop:
+        hostvars.pop(name)
+    return problems(hostvars, groups or GROUPS, host, "inventories/asso")
+
+
+def test_a_good_inventory_has_no_problem():
+    assert check() == []
+
+
+def test_required_values_named_with_where_to_set_them():
+    lines = check(drop=("collectif_domain", "collectif_admin_email"))
+    assert lines == [
+        "collectif_admin_email: is required (for example: bureau@example.org). "
+        "Set it in inventories/asso/group_vars/all/association.yml.",
+        "collectif_domain: is required (for example: example.org). "
+        "Set it in inventories/asso/group_vars/all/association.yml.",
+    ]
+
+
+def test_several_problems_reported_together():
+    lines = check(
+        {
+            "collectif_domain": "Example.org",
+            "collectif_admin_email": "bureau",
+            "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 Go"}],
+        }
+    )
+    assert len(lines) == 3
+    assert any(
+        line.startswith("collectif_domain: 'Example.org' has uppercase letters") for line in lines
+    )
+    assert any(
+        line.startswith("collectif_admin_email: 'bureau' is not an e-mail address")
+        for line in lines
+    )
+    assert any(
+        line.startswith("collectif_plans[0].nextcloud_quota: '5 Go' is not a quota")
+        for line in lines
+    )
+
+
+def test_plans_need_unique_names():
+    plans = [
+        {"name": "essentiel", "nextcloud_quota": "5 GB"},
+        {"name": "essentiel", "nextcloud_quota": "50 GB"},
+    ]
+    assert check({"collectif_plans": plans}) == [
+        "collectif_plans[1].name: 'essentiel' is used by two plans. "
+        "Set it in inventories/asso/group_vars/all/association.yml."
+    ]
+
+
+def test_production_needs_an_admin_key():
+    lines = check({"base_admin_users": []})
+    assert len(lines) == 1
+    assert lines[0].startswith("base_admin_users: no admin with an SSH key")
+
+
+def test_an_absent_admin_does_not_count():
+    lines = check({"base_admin_users": [{"name": "camille", "ssh_keys": [KEY], "state": "absent"}]})
+    assert lines[0].startswith("base_admin_users: no admin with an SSH key")
+
+
+@pytest.mark.parametrize("environment", ["test", "demo"])
+def test_containers_need_no_admin_key(environment):
+    assert check({"base_admin_users": [], "collectif_environment": environment}) == []
+
+
+def test_bad_keys_and_names_are_pointed_at():
+    users = [{"name": "Camille", "ssh_keys": ["ssh-ed25519", KEY]}]
+    lines = check({"base_admin_users": users})
+    assert [line.split(":")[0] for line in lines] == [
+        "base_admin_users[0].name",
+        "base_admin_users[0].ssh_keys[0]",
+    ]
+
+
+def test_unknown_environment():
+    assert check({"collectif_environment": "prod"})[0].startswith(
+        "collectif_environment: 'prod' is not one of production, test, demo"
+    )
+
+
+def test_service_group_with_two_hosts():
+    groups = {"all": ["a", "b"], "servers": ["a", "b"], "nextcloud": ["a", "b"]}
+    lines = check(groups=groups, host="a")
+    assert lines == [
+        "group nextcloud: has 2 hosts (a, b); nextcloud runs on one host only. "
+        "Set it in inventories/asso/hosts.yml."
+    ]
+
+
+def test_service_host_outside_servers():
+    groups = {"all": ["asso1"], "servers": [], "matrix": ["asso1"]}
+    assert "is in matrix but not in 'servers'" in check(groups=groups)[0]
+
+
+def test_backups_on_the_same_host_refused_in_production():
+    groups = {
+        "all": ["asso1"],
+        "servers": ["asso1"],
+        "nextcloud": ["asso1"],
+        "backup_targets": ["asso1"],
+    }
+    assert "a backup on the same machine is lost with it" in check(groups=groups)[0]
+    assert check({"collectif_environment": "test"}, groups=groups) == []
+
+
+def test_group_name_typo_gets_a_suggestion():
+    groups = {
+        "all": ["asso1"],
+        "servers": ["asso1"],
+        "nextclowd": ["asso1"],
+        "monitoring": ["asso1"],
+    }
+    assert check(groups=groups) == [
+        "group nextclowd: is not a collectif group; did you mean 'nextcloud'?. "
+        "Set it in inventories/asso/hosts.yml."
+    ]
+
+
+def test_base_rules_beyond_types():
+    lines = check(
+        {
+            "base_hostname": "asso1.example.org",
+            "base_locale": "fr_FR.UTF-8",
+            "base_locales": ["en_US.UTF-8"],
+            "base_firewall_ssh_sources": ["office"],
+            "base_firewall_udp_ports": [70000],
+            "base_sshd_port": 0,
+        }
+    )
+    assert [line.split(":")[0] for line in lines] == [
+        "base_firewall_ssh_sources[0]",
+        "base_firewall_udp_ports[0]",
+        "base_hostname",
+        "base_locale",
+        "base_sshd_port",
+    ]
+    assert all(line.endswith("inventories/asso/host_vars/asso1.yml.") for line in lines)
+
+
+def test_spec_errors_become_lines():
+    results = [
+        {
+            "item": "base",
+            "argument_errors": [
+                "value of base_sshd_permit_root_login must be one of: prohibit-password, no, got: yes"
+            ],
+        },
+        {"item": "other", "argument_errors": []},
+    ]
+    assert spec_problems(results, "inventories/asso") == [
+        "role base: value of base_sshd_permit_root_login must be one of: prohibit-password, no, got: yes. "
+        "Set it in inventories/asso/group_vars or host_vars."
+    ]
