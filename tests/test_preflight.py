@@ -3,10 +3,10 @@
 import copy
 
 import pytest
+from conftest import KEY
 
 from collectif.preflight import problems, spec_problems
 
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhq2Zl2cQ6r0b0Q3xqkzV4mHcQz5qfE6Zt1d5bQ9y2a camille@laptop"
 GOOD = {
     "collectif_domain": "example.org",
     "collectif_admin_email": "bureau@example.org",

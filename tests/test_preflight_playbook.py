@@ -4,61 +4,15 @@ attempt to reach a host; the valid inventory shows that it does fire."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhq2Zl2cQ6r0b0Q3xqkzV4mHcQz5qfE6Zt1d5bQ9y2a camille@laptop"
-ASSOCIATION = {
-    "collectif_domain": "example.org",
-    "collectif_admin_email": "bureau@example.org",
-    "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
-}
-HOSTS = {"all": {"children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}}}}
+from conftest import ASSOCIATION
 
 
-def run_site(
-    tmp_path: Path, association: dict, hosts: dict | None = None
-) -> tuple[subprocess.CompletedProcess, str]:
-    inventory = tmp_path / "inventory"
-    (inventory / "group_vars" / "all").mkdir(parents=True)
-    shutil.copy(
-        ROOT / "group_vars" / "all.yml", inventory / "group_vars" / "all" / "00-project.yml"
-    )
-    (inventory / "group_vars" / "all" / "association.yml").write_text(yaml.safe_dump(association))
-    (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts or HOSTS))
-    record = tmp_path / "reached"
-    env = {
-        **os.environ,
-        "ANSIBLE_CONNECTION_PLUGINS": str(ROOT / "tests" / "plugins" / "connection"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_CACHE_PLUGIN": "memory",
-        "COLLECTIF_TRIPWIRE": str(record),
-    }
-    result = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), "playbooks/site.yml"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    reached = record.read_text() if record.exists() else ""
-    return result, reached
-
-
-def test_valid_inventory_passes_preflight_and_reaches_the_host(tmp_path):
-    result, reached = run_site(tmp_path, ASSOCIATION)
-    assert "The inventory has" not in result.stdout
-    assert reached.strip() == "asso1", result.stdout  # the tripwire does fire
-    assert result.returncode != 0  # unreachable, as tripwire hosts are
+def test_valid_inventory_passes_preflight_and_reaches_the_host(run_against):
+    run = run_against(ASSOCIATION)
+    assert "The inventory has" not in run.output
+    assert run.reached.strip() == "asso1", run.output  # the tripwire does fire
+    assert run.returncode != 0  # unreachable, as tripwire hosts are
 
 
 BROKEN = {
@@ -120,11 +74,11 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
-def test_broken_inventory_stops_before_touching_the_host(tmp_path, case):
+def test_broken_inventory_stops_before_touching_the_host(run_against, case):
     association, hosts, expected = BROKEN[case]
-    result, reached = run_site(tmp_path, association, hosts)
-    assert result.returncode != 0
+    run = run_against(association, hosts)
+    assert run.returncode != 0
     for line in expected:
-        assert line in result.stdout, result.stdout
-    assert "Traceback" not in result.stdout + result.stderr
-    assert reached == "", f"the host was reached: {reached!r}"
+        assert line in run.output, run.output
+    assert "Traceback" not in run.output
+    assert run.reached == "", f"the host was reached: {run.reached!r}"

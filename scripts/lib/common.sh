@@ -32,15 +32,23 @@ apt_install() {
 # same commit reuses it instead of downloading ansible again (about 1 minute saved per run).
 ensure_venv() {
   local key venv
-  key=$(sha256sum "$COLLECTIF_ROOT/pyproject.toml" | cut -c1-16)
+  key=$(python3 -c 'import sys, tomllib, hashlib, json
+p = tomllib.load(open(sys.argv[1], "rb"))["project"]
+deps = [p["dependencies"], p["optional-dependencies"], p["requires-python"]]
+print(hashlib.sha256(json.dumps(deps).encode()).hexdigest()[:16])' "$COLLECTIF_ROOT/pyproject.toml") || return 1
   venv="$COLLECTIF_CACHE/venv-$key"
   if [ ! -x "$venv/bin/molecule" ] || [ ! -f "$venv/.complete" ]; then
     log "Creating the tool environment in $venv (pinned in pyproject.toml)"
     rm -rf "$venv"
     mkdir -p "$COLLECTIF_CACHE"
+    # Environments of other pins, unused for a week, only take disk space.
+    find "$COLLECTIF_CACHE" -maxdepth 1 -name 'venv-*' -mtime +7 -exec rm -rf {} + 2>/dev/null || true
     python3 -m venv "$venv" || return 1
-    "$venv/bin/pip" install -q --upgrade pip || return 1
-    "$venv/bin/pip" install -q -e "$COLLECTIF_ROOT[dev]" || return 1
+    # pip's own wheel cache makes a re-creation cheap; its notices about this machine's
+    # package sources are noise here.
+    "$venv/bin/pip" install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
+    "$venv/bin/pip" install -q -e "$COLLECTIF_ROOT[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+    [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
     printf '%s' "$COLLECTIF_ROOT" >"$venv/.source"
     touch "$venv/.complete"
   fi

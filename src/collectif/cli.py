@@ -1,0 +1,92 @@
+"""The `collectif` command: the playbooks a volunteer runs, with readable names.
+
+    collectif preflight -i inventories/myasso   check the inventory, change nothing
+    collectif deploy -i inventories/myasso      build or update the server (site.yml)
+    collectif check -i inventories/myasso       dry run: what deploy would change, with diffs
+    collectif doctor -i inventories/myasso      health checks of every service
+    collectif demo                              the local demo (scripts/demo)
+
+Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+COMMANDS: dict[str, tuple[str, list[str], str]] = {
+    "preflight": ("preflight.yml", [], "check the inventory; change nothing"),
+    "deploy": ("site.yml", [], "build or update the server"),
+    "check": ("site.yml", ["--check", "--diff"], "dry run: show what deploy would change"),
+    "doctor": ("doctor.yml", [], "health checks of every service"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="collectif",
+        description="Build, check and repair an association's server.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, _, summary) in COMMANDS.items():
+        command = commands.add_parser(name, help=summary, description=summary)
+        command.add_argument(
+            "-i",
+            "--inventory",
+            default=str(ROOT / "inventories" / "demo"),
+            help="the association's inventory directory (default: the demo)",
+        )
+    commands.add_parser("demo", help="start or update the local demo server")
+    return top
+
+
+def run_playbook(playbook: str, inventory: str, extra: Sequence[str]) -> int:
+    """Run one playbook from the project, printing Ansible's output; return its exit code."""
+
+    def show(event: dict[str, Any]) -> bool:
+        # Each event carries its own clean text; ansible-runner's raw stream has markers.
+        if event.get("stdout"):
+            print(event["stdout"], flush=True)
+        return False  # nothing to keep in the artifacts beyond what runner keeps anyway
+
+    with tempfile.TemporaryDirectory(prefix="collectif-") as private:
+        runner = ansible_runner.run(
+            private_data_dir=private,
+            project_dir=str(ROOT),
+            playbook=str(ROOT / "playbooks" / playbook),
+            inventory=str(Path(inventory).resolve()),
+            cmdline=shlex.join(extra) if extra else None,
+            envvars={
+                "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+                "ANSIBLE_FORCE_COLOR": "1" if sys.stdout.isatty() else "0",
+                "ANSIBLE_NOCOLOR": "0" if sys.stdout.isatty() else "1",
+            },
+            quiet=True,
+            event_handler=show,
+        )
+    return int(runner.rc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, extra = parser().parse_known_args(argv)
+    if args.command == "demo":
+        os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
+    playbook, options, _ = COMMANDS[args.command]
+    rc = run_playbook(playbook, args.inventory, [*options, *extra])
+    if rc != 0:
+        print(f"collectif {args.command}: failed (exit code {rc}); see the messages above.")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Shared helpers: build a throw-away inventory and run a playbook against it.
+
+Hosts use the test-only `tripwire` connection (tests/plugins/connection), which records any
+attempt to reach them: a play that stops in preflight leaves the record empty.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhq2Zl2cQ6r0b0Q3xqkzV4mHcQz5qfE6Zt1d5bQ9y2a camille@laptop"
+ASSOCIATION = {
+    "collectif_domain": "example.org",
+    "collectif_admin_email": "bureau@example.org",
+    "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
+}
+HOSTS = {"all": {"children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}}}}
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+    reached: str  # host names the playbook tried to connect to, one per line
+
+
+def make_inventory(directory: Path, association: dict, hosts: dict | None = None) -> Path:
+    """An inventory laid out like inventories/example: project values, then the association's."""
+    group_vars = directory / "group_vars" / "all"
+    group_vars.mkdir(parents=True)
+    shutil.copy(ROOT / "group_vars" / "all.yml", group_vars / "00-project.yml")
+    (group_vars / "association.yml").write_text(yaml.safe_dump(association))
+    (directory / "hosts.yml").write_text(yaml.safe_dump(hosts or HOSTS))
+    return directory
+
+
+@pytest.fixture
+def run_against(tmp_path: Path) -> Callable[..., Run]:
+    """Run a command (default: ansible-playbook site.yml) against a fresh inventory."""
+
+    def run(
+        association: dict, hosts: dict | None = None, command: Sequence[str] | None = None
+    ) -> Run:
+        inventory = make_inventory(tmp_path / "inventory", association, hosts)
+        record = tmp_path / "reached"
+        env = {
+            **os.environ,
+            "ANSIBLE_CONNECTION_PLUGINS": str(ROOT / "tests" / "plugins" / "connection"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_CACHE_PLUGIN": "memory",
+            "COLLECTIF_TRIPWIRE": str(record),
+        }
+        args = [*(command or ["ansible-playbook", "playbooks/site.yml"]), "-i", str(inventory)]
+        result = subprocess.run(
+            args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        reached = record.read_text() if record.exists() else ""
+        return Run(result.returncode, result.stdout + result.stderr, reached)
+
+    return run

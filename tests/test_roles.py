@@ -1,0 +1,41 @@
+"""The role contracts of DESIGN.md: every public variable is prefixed, typed and described,
+and nothing is in defaults/main.yml that the argument specs do not know (or the reverse)."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "tasks" / "main.yml").exists())
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_defaults_and_argument_specs_agree(role):
+    defaults = load(ROOT / "roles" / role / "defaults" / "main.yml")
+    specs = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"][
+        "options"
+    ]
+    assert set(defaults) - set(specs) == set(), "in defaults but not in argument_specs"
+    assert set(specs) - set(defaults) == set(), "in argument_specs but not in defaults"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_option_is_prefixed_typed_and_described(role):
+    entry_points = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+    for entry, spec in entry_points.items():
+        for name, option in spec.get("options", {}).items():
+            assert name.startswith(f"{role}_"), f"{entry}: {name} is not prefixed with {role}_"
+            assert option.get("type"), f"{entry}: {name} has no type"
+            assert option.get("description"), f"{entry}: {name} has no description"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_has_a_readme(role):
+    readme = ROOT / "roles" / role / "README.md"
+    assert readme.exists()
+    assert len(readme.read_text().split()) > 50
