@@ -8,19 +8,20 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_demo_runs_the_same_container_settings_as_molecule():
+def test_demo_and_bench_run_the_same_container_settings_as_molecule():
     platform = yaml.safe_load((ROOT / ".config" / "molecule" / "config.yml").read_text())[
         "platforms"
     ][0]
-    demo = (ROOT / "scripts" / "demo").read_text()
-    options = demo[demo.index("RUN_OPTS=(") : demo.index(")", demo.index("RUN_OPTS=("))]
+    common = (ROOT / "scripts" / "lib" / "common.sh").read_text()
+    start = common.index("SYSTEMD_CONTAINER_OPTS=(")
+    options = common[start : common.index(")", start)]
     assert sorted(re.findall(r"--cap-add (\S+)", options)) == sorted(platform["capabilities"])
     assert sorted(re.findall(r"--security-opt (\S+)", options)) == sorted(platform["security_opts"])
     assert sorted(re.findall(r"--tmpfs (\S+)", options)) == sorted(platform["tmpfs"])
     assert f"--cgroupns {platform['cgroupns_mode']}" in options
     assert "/sys/fs/cgroup:/sys/fs/cgroup:rw" in platform["volumes"]
     assert "-v /sys/fs/cgroup:/sys/fs/cgroup:rw" in options
-    assert "--privileged" not in demo  # fails on the test machines (TEST-MACHINE.md)
+    assert "--privileged" not in common  # fails on the test machines (TEST-MACHINE.md)
 
 
 def test_every_scenario_is_under_molecule_and_has_tests():

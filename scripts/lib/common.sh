@@ -110,10 +110,54 @@ CONF
     || warn "apt-cacher-ng did not start; containers will fetch packages directly"
 }
 
+# What the image is made of: the build script, the mirror and the host's extra CAs. The
+# image carries it as a label, so a change to any of them rebuilds it, and nothing else does.
+image_build_key() {
+  {
+    cat "$COLLECTIF_ROOT/scripts/build-image"
+    echo "$COLLECTIF_DEBIAN_MIRROR ${COLLECTIF_TRUST_HOST_CAS:-1}"
+    cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true
+  } | sha256sum | cut -c1-16
+}
+
 ensure_image() {
   ensure_docker
-  if docker image inspect "$COLLECTIF_IMAGE" >/dev/null 2>&1; then
+  local built
+  built=$(docker image inspect -f '{{ index .Config.Labels "collectif.build" }}' "$COLLECTIF_IMAGE" 2>/dev/null || true)
+  if [ -n "$built" ] && [ "$built" = "$(image_build_key)" ]; then
     return 0
   fi
-  "$COLLECTIF_ROOT/scripts/build-image"
+  [ -n "$built" ] && log "The base image is out of date (build script or CAs changed): rebuilding"
+  "$COLLECTIF_ROOT/scripts/build-image" --force
+}
+
+# The settings a systemd container needs on the test machines, without --privileged (which
+# fails there): the same as Molecule's shared platform (.config/molecule/config.yml);
+# tests/test_harness.py keeps the two in step.
+SYSTEMD_CONTAINER_OPTS=(
+  --cap-add SYS_ADMIN --cap-add NET_ADMIN
+  --security-opt seccomp=unconfined --security-opt apparmor=unconfined
+  --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
+  --tmpfs /run --tmpfs /run/lock --tmpfs /tmp
+)
+
+# start_systemd_container NAME [docker run options...]: create (or start) a container of the
+# base image running systemd, and wait until systemd has booted.
+start_systemd_container() {
+  local name=$1 state i
+  shift
+  if ! docker container inspect "$name" >/dev/null 2>&1; then
+    log "Starting the container $name"
+    docker run -d --name "$name" "${SYSTEMD_CONTAINER_OPTS[@]}" "$@" "$COLLECTIF_IMAGE" >/dev/null || return 1
+  elif [ "$(docker container inspect -f '{{ .State.Running }}' "$name")" != true ]; then
+    log "Starting the stopped container $name"
+    docker start "$name" >/dev/null || return 1
+  fi
+  for i in $(seq 1 60); do
+    state=$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)
+    case "$state" in running | degraded) return 0 ;; esac
+    sleep 1
+  done
+  warn "systemd in $name did not finish booting (state: $state)"
+  return 1
 }
