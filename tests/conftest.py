@@ -59,6 +59,7 @@ def run_against(tmp_path: Path) -> Callable[..., Run]:
             "ANSIBLE_FORCE_COLOR": "0",
             "ANSIBLE_CACHE_PLUGIN": "memory",
             "COLLECTIF_TRIPWIRE": str(record),
+            "PYTHONPATH": str(ROOT / "src"),
         }
         args = [*(command or ["ansible-playbook", "playbooks/site.yml"]), "-i", str(inventory)]
         result = subprocess.run(

@@ -1,5 +1,7 @@
 """The collectif command, run as a volunteer would."""
 
+import sys
+
 import pytest
 from conftest import ASSOCIATION
 
@@ -16,7 +18,8 @@ def test_help_lists_the_commands(capsys):
 
 def test_preflight_command_reports_problems_and_fails(run_against):
     run = run_against(
-        {**ASSOCIATION, "collectif_domain": "not a domain"}, command=["collectif", "preflight"]
+        {**ASSOCIATION, "collectif_domain": "not a domain"},
+        command=[sys.executable, "-m", "collectif.cli", "preflight"],
     )
     assert run.returncode != 0
     assert "collectif_domain: 'not a domain' is not a domain name" in run.output
@@ -25,6 +28,6 @@ def test_preflight_command_reports_problems_and_fails(run_against):
 
 
 def test_preflight_command_passes_a_good_inventory_without_reaching_the_host(run_against):
-    run = run_against(ASSOCIATION, command=["collectif", "preflight"])
+    run = run_against(ASSOCIATION, command=[sys.executable, "-m", "collectif.cli", "preflight"])
     assert run.returncode == 0, run.output
     assert run.reached == ""

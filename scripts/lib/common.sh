@@ -30,12 +30,17 @@ apt_install() {
 
 # The tool venv lives in the cache, keyed by the pinned dependencies: a fresh clone of the
 # same commit reuses it instead of downloading ansible again (about 1 minute saved per run).
+# It holds the pinned tools only; each checkout puts its own src/ on PYTHONPATH, so two
+# checkouts sharing the venv never run each other's code.
+pinned_requirements() {
+  python3 -c 'import sys, tomllib
+p = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' "$COLLECTIF_ROOT/pyproject.toml"
+}
+
 ensure_venv() {
   local key venv
-  key=$(python3 -c 'import sys, tomllib, hashlib, json
-p = tomllib.load(open(sys.argv[1], "rb"))["project"]
-deps = [p["dependencies"], p["optional-dependencies"], p["requires-python"]]
-print(hashlib.sha256(json.dumps(deps).encode()).hexdigest()[:16])' "$COLLECTIF_ROOT/pyproject.toml") || return 1
+  key=$(pinned_requirements | sha256sum | cut -c1-16) || return 1
   venv="$COLLECTIF_CACHE/venv-$key"
   if [ ! -x "$venv/bin/molecule" ] || [ ! -f "$venv/.complete" ]; then
     log "Creating the tool environment in $venv (pinned in pyproject.toml)"
@@ -47,18 +52,14 @@ print(hashlib.sha256(json.dumps(deps).encode()).hexdigest()[:16])' "$COLLECTIF_R
     # pip's own wheel cache makes a re-creation cheap; its notices about this machine's
     # package sources are noise here.
     "$venv/bin/pip" install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
-    "$venv/bin/pip" install -q -e "$COLLECTIF_ROOT[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+    pinned_requirements >"$venv/requirements.txt" || return 1
+    "$venv/bin/pip" install -q -r "$venv/requirements.txt" 2>&1 | { grep -v "^WARNING: Location" || true; }
     [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
-    printf '%s' "$COLLECTIF_ROOT" >"$venv/.source"
     touch "$venv/.complete"
-  fi
-  # The package is installed in editable mode: point it at this checkout (cheap, no deps).
-  if [ "$(cat "$venv/.source" 2>/dev/null)" != "$COLLECTIF_ROOT" ]; then
-    "$venv/bin/pip" install -q --no-deps -e "$COLLECTIF_ROOT" || return 1
-    printf '%s' "$COLLECTIF_ROOT" >"$venv/.source"
   fi
   export VIRTUAL_ENV="$venv"
   export PATH="$venv/bin:$PATH"
+  export PYTHONPATH="$COLLECTIF_ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
 }
 
 ensure_docker() {
