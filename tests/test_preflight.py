@@ -176,3 +176,14 @@ def test_spec_errors_become_lines():
         "role base: value of base_sshd_permit_root_login must be one of: prohibit-password, no, got: yes. "
         "Set it in inventories/asso/group_vars or host_vars."
     ]
+
+
+@pytest.mark.parametrize("mirror", ["https://mirror.example.org/collectif", "file:///srv/mirror"])
+def test_artifact_mirror_accepted(mirror):
+    assert check({"collectif_artifact_mirror": mirror}) == []
+
+
+def test_artifact_mirror_needs_a_scheme():
+    assert check({"collectif_artifact_mirror": "mirror.example.org"})[0].startswith(
+        "collectif_artifact_mirror: 'mirror.example.org' is not a mirror address"
+    )

@@ -20,8 +20,10 @@ def test_defaults_and_argument_specs_agree(role):
     specs = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"][
         "options"
     ]
+    required = {name for name, spec in specs.items() if spec.get("required")}
     assert set(defaults) - set(specs) == set(), "in defaults but not in argument_specs"
-    assert set(specs) - set(defaults) == set(), "in argument_specs but not in defaults"
+    assert set(specs) - required - set(defaults) == set(), "optional, yet no default"
+    assert required & set(defaults) == set(), "required, yet given a default"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -103,6 +103,16 @@ def _association(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
             )
         else:
             found += _check(variable, hostvars[variable], check, places.association)
+    mirror = hostvars.get("collectif_artifact_mirror", "")
+    if mirror and not str(mirror).startswith(("http://", "https://", "file:///")):
+        found.append(
+            Problem(
+                "collectif_artifact_mirror",
+                f"'{mirror}' is not a mirror address: it starts with https://, http:// "
+                "or file:/// (a directory on the controller)",
+                places.association,
+            )
+        )
     environment = hostvars.get("collectif_environment", "production")
     if environment not in ENVIRONMENTS:
         found.append(

@@ -144,3 +144,16 @@ def test_valkey_memory_capped(host):
         f"valkey-cli -s /run/valkey/valkey.sock -a {secret('valkey')} --no-auth-warning CONFIG GET maxmemory"
     )
     assert out.splitlines()[-1] == str(128 * 1024 * 1024)
+
+
+def test_artifact_installed_from_the_mirror_owned_by_the_app(host):
+    link = host.file("/opt/standin-web")
+    assert link.is_symlink and link.linked_to == "/opt/standin-web-1.0"
+    version = host.file("/opt/standin-web/VERSION")
+    assert version.content_string == "1.0\n" and version.user == "app1"
+    assert (
+        host.run("ls -a /opt/standin-web/ | grep -c '^.collectif-artifact-'").stdout.strip() == "1"
+    )
+    kept = host.file("/var/cache/collectif/artifacts/standin-web-1.0.tar.gz")
+    assert kept.mode == 0o600 and kept.user == "root"
+    assert not host.file("/opt/standin-web-1.0.partial").exists
