@@ -1,0 +1,173 @@
+"""PHP extensions an application may ask for, and the Debian packages that provide them.
+
+One source of truth for the php_fpm role (filter collectif_php_packages) and the preflight.
+Names are PHP's own, as `php -m` prints them in lowercase. Checked against Debian 13's
+PHP 8.4 packages: the modules each php8.4-* package ships, and `php -m` of php8.4-fpm.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+# Extension -> Debian package ("{version}" becomes 8.4), or None when every PHP has it:
+# compiled into the binary, or shipped and enabled by php8.4-common (which php8.4-fpm
+# depends on). Several extensions share one package (pdo_pgsql and pgsql: php8.4-pgsql).
+EXTENSIONS: dict[str, str | None] = {
+    # Compiled into every PHP binary of Debian.
+    "core": None,
+    "date": None,
+    "filter": None,
+    "hash": None,
+    "json": None,
+    "libxml": None,
+    "openssl": None,
+    "pcre": None,
+    "random": None,
+    "reflection": None,
+    "session": None,
+    "sodium": None,
+    "spl": None,
+    "standard": None,
+    "zlib": None,
+    # Shared modules of php8.4-common, enabled for every SAPI.
+    "calendar": None,
+    "ctype": None,
+    "exif": None,
+    "ffi": None,
+    "fileinfo": None,
+    "ftp": None,
+    "gettext": None,
+    "iconv": None,
+    "pdo": None,
+    "phar": None,
+    "posix": None,
+    "shmop": None,
+    "sockets": None,
+    "sysvmsg": None,
+    "sysvsem": None,
+    "sysvshm": None,
+    "tokenizer": None,
+    # Compiled into php8.4-cli only (command-line jobs such as Nextcloud's cron); FPM
+    # never has it, so there is nothing to install for a pool.
+    "pcntl": None,
+    # PHP's own modules, one package each unless noted.
+    "bcmath": "php{version}-bcmath",
+    "bz2": "php{version}-bz2",
+    "curl": "php{version}-curl",
+    "dba": "php{version}-dba",
+    "enchant": "php{version}-enchant",
+    "gd": "php{version}-gd",
+    "gmp": "php{version}-gmp",
+    "intl": "php{version}-intl",
+    "ldap": "php{version}-ldap",
+    "mbstring": "php{version}-mbstring",
+    "mysqli": "php{version}-mysql",
+    "mysqlnd": "php{version}-mysql",
+    "pdo_mysql": "php{version}-mysql",
+    "odbc": "php{version}-odbc",
+    "pdo_odbc": "php{version}-odbc",
+    "opcache": "php{version}-opcache",
+    "pgsql": "php{version}-pgsql",
+    "pdo_pgsql": "php{version}-pgsql",
+    "pdo_dblib": "php{version}-sybase",
+    "pdo_firebird": "php{version}-interbase",
+    "readline": "php{version}-readline",
+    "snmp": "php{version}-snmp",
+    "soap": "php{version}-soap",
+    "sqlite3": "php{version}-sqlite3",
+    "pdo_sqlite": "php{version}-sqlite3",
+    "tidy": "php{version}-tidy",
+    "dom": "php{version}-xml",
+    "simplexml": "php{version}-xml",
+    "xml": "php{version}-xml",
+    "xmlreader": "php{version}-xml",
+    "xmlwriter": "php{version}-xml",
+    "xsl": "php{version}-xml",
+    "zip": "php{version}-zip",
+    # PECL extensions packaged by Debian for PHP 8.4.
+    "amqp": "php{version}-amqp",
+    "apcu": "php{version}-apcu",
+    "ast": "php{version}-ast",
+    "ds": "php{version}-ds",
+    "excimer": "php{version}-excimer",
+    "gmagick": "php{version}-gmagick",
+    "gnupg": "php{version}-gnupg",
+    "http": "php{version}-http",
+    "igbinary": "php{version}-igbinary",
+    "imagick": "php{version}-imagick",
+    "inotify": "php{version}-inotify",
+    "mailparse": "php{version}-mailparse",
+    "maxminddb": "php{version}-maxminddb",
+    "memcache": "php{version}-memcache",
+    "memcached": "php{version}-memcached",
+    "mongodb": "php{version}-mongodb",
+    "msgpack": "php{version}-msgpack",
+    "oauth": "php{version}-oauth",
+    "pcov": "php{version}-pcov",
+    "psr": "php{version}-psr",
+    "raphf": "php{version}-raphf",
+    "redis": "php{version}-redis",
+    "smbclient": "php{version}-smbclient",
+    "solr": "php{version}-solr",
+    "ssh2": "php{version}-ssh2",
+    "uploadprogress": "php{version}-uploadprogress",
+    "uuid": "php{version}-uuid",
+    "xdebug": "php{version}-xdebug",
+    "xmlrpc": "php{version}-xmlrpc",
+    "yaml": "php{version}-yaml",
+    "zstd": "php{version}-zstd",
+}
+
+_VERSION = re.compile(r"^\d+\.\d+$")
+
+
+class UnknownExtensionError(ValueError):
+    """An extension name collectif cannot map to a Debian package."""
+
+
+def _key(name: str) -> str:
+    # PHP's names are case-insensitive; `php -m` prints "PDO" and "Zend OPcache".
+    key = name.strip().lower()
+    return "opcache" if key == "zend opcache" else key
+
+
+def suggestions(name: str, count: int = 3) -> list[str]:
+    """The known extension names closest to a misspelt one, best first."""
+    return difflib.get_close_matches(_key(name), EXTENSIONS, n=count, cutoff=0.6)
+
+
+def unknown_extensions_problem(value: Any) -> str | None:
+    """None when every name in the list is a known extension, else one sentence naming the
+    unknown ones and, for each, the closest known names."""
+    if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
+        return "must be a list of PHP extension names, such as [intl, gd, pdo_pgsql]"
+    unknown = [name for name in dict.fromkeys(value) if _key(name) not in EXTENSIONS]
+    if not unknown:
+        return None
+    parts = []
+    for name in unknown:
+        close = suggestions(name)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        parts.append(f"'{name}'{hint}")
+    named = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    verb = "is not a PHP extension" if len(unknown) == 1 else "are not PHP extensions"
+    return (
+        f"{named} {verb} collectif knows; the known names are PHP's own "
+        "(as `php -m` prints them), listed in src/collectif/php.py"
+    )
+
+
+def packages(extensions: Iterable[str], version: str = "8.4") -> list[str]:
+    """The Debian packages to install for these extensions: sorted, each once, none for
+    the extensions every PHP has. Raises UnknownExtensionError for an unknown name."""
+    if not _VERSION.match(str(version)):
+        raise ValueError(f"'{version}' is not a PHP version such as 8.4")
+    names = list(extensions)
+    problem = unknown_extensions_problem(names)
+    if problem:
+        raise UnknownExtensionError(problem)
+    wanted = {EXTENSIONS[_key(name)] for name in names}
+    return sorted(p.format(version=version) for p in wanted if p is not None)
