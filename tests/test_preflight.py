@@ -187,3 +187,54 @@ def test_artifact_mirror_needs_a_scheme():
     assert check({"collectif_artifact_mirror": "mirror.example.org"})[0].startswith(
         "collectif_artifact_mirror: 'mirror.example.org' is not a mirror address"
     )
+
+
+SITE = {"name": "accueil", "server_names": ["example.org", "www.example.org"], "return": "204"}
+
+
+def test_a_good_site_has_no_problem():
+    assert check({"nginx_sites": [SITE]}) == []
+
+
+def test_a_server_name_that_is_not_a_domain_is_refused():
+    bad = dict(SITE, server_names=["example.org", "Www.Example.org", "exa mple.org"])
+    assert check({"nginx_sites": [bad]}) == [
+        "nginx_sites[0].server_names[1]: 'Www.Example.org' has uppercase letters; write it "
+        "in lowercase ('www.example.org'). Set it in inventories/asso/group_vars/all/association.yml.",
+        "nginx_sites[0].server_names[2]: 'exa mple.org' is not a domain name: use letters, "
+        "digits and hyphens between dots, like example.org. "
+        "Set it in inventories/asso/group_vars/all/association.yml.",
+    ]
+
+
+def test_sites_need_unique_names_and_one_target():
+    other = dict(SITE, root="/var/www/x", server_names=["www.example.org"])
+    lines = check({"nginx_sites": [SITE, other]})
+    assert any("nginx_sites[1].name: 'accueil' names two sites" in line for line in lines)
+    assert any("'www.example.org' is already served by site 'accueil'" in line for line in lines)
+    assert any("nginx_sites[1]: gives root and return" in line for line in lines)
+
+
+def test_php_socket_needs_a_root():
+    site = {"name": "x", "server_names": ["x.example.org"], "php_socket": "/run/php/x.sock"}
+    assert any("php_socket: needs a root" in line for line in check({"nginx_sites": [site]}))
+
+
+def test_dns_ovh_needs_the_three_keys():
+    lines = check({"nginx_acme_challenge": "dns-ovh", "nginx_acme_ovh_consumer_key": "k"})
+    assert [line.split(":")[0] for line in lines] == [
+        "nginx_acme_ovh_application_key",
+        "nginx_acme_ovh_application_secret",
+    ]
+
+
+def test_unknown_php_extension_gets_a_suggestion():
+    (line,) = check({"php_fpm_extensions": ["intl", "mbstrng"]})
+    assert line.startswith("php_fpm_extensions: 'mbstrng' (did you mean 'mbstring'?)")
+
+
+def test_pebble_refused_on_a_real_server():
+    groups = dict(GROUPS, pebble=["asso1"])
+    (line,) = check(groups=groups)
+    assert line.startswith("group pebble: host asso1 is a real server")
+    assert check({"collectif_environment": "demo"}, groups=groups) == []

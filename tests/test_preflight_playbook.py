@@ -52,6 +52,20 @@ BROKEN = {
             "role base: value of base_sshd_permit_root_login must be one of: prohibit-password, no, got: yes",
         ],
     ),
+    "web: a server name that is not a domain, a wrong type, an unknown PHP extension": (
+        {
+            **ASSOCIATION,
+            "nginx_sites": [{"name": "accueil", "server_names": ["example.org", "www example"]}],
+            "nginx_hsts_max_age": "two years",
+            "php_fpm_extensions": ["intll"],
+        },
+        None,
+        [
+            "nginx_sites[0].server_names[1]: 'www example' is not a domain name",
+            "role nginx: argument 'nginx_hsts_max_age' is of type str",
+            "php_fpm_extensions: 'intll' (did you mean 'intl'",
+        ],
+    ),
     "incoherent service groups": (
         ASSOCIATION,
         {

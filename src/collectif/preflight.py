@@ -13,14 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collectif import validators
+from collectif import php, validators
 
 ENVIRONMENTS = ("production", "test", "demo")
 SERVERS_GROUP = "servers"
 # Services that run once per association (one host each, for now).
 SERVICE_GROUPS = ("nextcloud", "matrix", "jitsi", "wordpress", "invoiceninja")
 BACKUP_GROUP = "backup_targets"
-KNOWN_GROUPS = (SERVERS_GROUP, BACKUP_GROUP, *SERVICE_GROUPS)
+# Hosts that run Pebble, the ACME test server (demo and tests only).
+PEBBLE_GROUP = "pebble"
+KNOWN_GROUPS = (SERVERS_GROUP, BACKUP_GROUP, PEBBLE_GROUP, *SERVICE_GROUPS)
+# What location / of a site does: exactly one of these, or none when only locations serve.
+SITE_TARGETS = ("upstream", "root", "return")
+OVH_KEYS = (
+    "nginx_acme_ovh_application_key",
+    "nginx_acme_ovh_application_secret",
+    "nginx_acme_ovh_consumer_key",
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -68,6 +77,7 @@ def problems(
     if host in groups.get(SERVERS_GROUP, ()):
         found += _admins(hostvars, places)
         found += _base(hostvars, places)
+        found += _web(hostvars, places)
     return [str(p) for p in sorted(set(found))]
 
 
@@ -182,6 +192,15 @@ def _groups(
                 )
             )
     environment = hostvars.get("collectif_environment", "production")
+    if host in groups.get(PEBBLE_GROUP, ()) and environment == "production":
+        found.append(
+            Problem(
+                f"group {PEBBLE_GROUP}",
+                f"host {host} is a real server (collectif_environment production), and "
+                "Pebble issues certificates no browser trusts; take it out of the group",
+                where,
+            )
+        )
     if host in groups.get(BACKUP_GROUP, ()) and environment == "production":
         shared = [s for s in SERVICE_GROUPS if host in groups.get(s, ())]
         if shared:
@@ -286,6 +305,81 @@ def _base(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
         found += _check(
             "base_sshd_port", hostvars["base_sshd_port"], validators.port_problem, host_where
         )
+    return found
+
+
+def _web(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
+    """nginx's sites and ACME settings, PHP's extensions: rules beyond the specs' types."""
+    where = places.association
+    found: list[Problem] = []
+    if hostvars.get("nginx_acme_challenge") == "dns-ovh":
+        for variable in OVH_KEYS:
+            if not hostvars.get(variable):
+                found.append(
+                    Problem(
+                        variable,
+                        "is required with nginx_acme_challenge dns-ovh (create the keys at "
+                        "https://eu.api.ovh.com/createToken/ and keep them in the vault)",
+                        where,
+                    )
+                )
+    found += _sites(hostvars.get("nginx_sites"), where)
+    extensions = hostvars.get("php_fpm_extensions")
+    if extensions is not None:
+        found += _check("php_fpm_extensions", extensions, php.unknown_extensions_problem, where)
+    return found
+
+
+def _sites(sites: Any, where: str) -> list[Problem]:
+    if sites is None:
+        return []
+    if not isinstance(sites, list):
+        return [Problem("nginx_sites", "must be a list of sites (name, server_names...)", where)]
+    found: list[Problem] = []
+    names: set[str] = set()
+    served: dict[str, str] = {}
+    for index, site in enumerate(sites):
+        label = f"nginx_sites[{index}]"
+        if not isinstance(site, Mapping):
+            found.append(Problem(label, "must have a name and server_names", where))
+            continue
+        name = site.get("name")
+        found += _check(f"{label}.name", name, validators.slug_problem, where)
+        if isinstance(name, str) and name in names:
+            found.append(Problem(f"{label}.name", f"'{name}' names two sites", where))
+        names.add(str(name))
+        server_names = site.get("server_names")
+        if not isinstance(server_names, list) or not server_names:
+            found.append(
+                Problem(f"{label}.server_names", "must list the site's domain names", where)
+            )
+            server_names = []
+        for name_index, server_name in enumerate(server_names):
+            variable = f"{label}.server_names[{name_index}]"
+            found += _check(variable, server_name, validators.domain_problem, where)
+            if isinstance(server_name, str) and server_name in served:
+                found.append(
+                    Problem(
+                        variable,
+                        f"'{server_name}' is already served by site '{served[server_name]}'",
+                        where,
+                    )
+                )
+            served.setdefault(str(server_name), str(name))
+        targets = [key for key in SITE_TARGETS if site.get(key)]
+        if len(targets) > 1:
+            found.append(
+                Problem(
+                    label,
+                    f"gives {' and '.join(targets)}; a site serves one of "
+                    f"{', '.join(SITE_TARGETS)}",
+                    where,
+                )
+            )
+        if site.get("php_socket") and not site.get("root"):
+            found.append(
+                Problem(f"{label}.php_socket", "needs a root, where the PHP files are", where)
+            )
     return found
 
 
