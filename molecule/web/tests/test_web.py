@@ -1,4 +1,6 @@
-"""Databases and cache as applications meet them: what one app can do, what it cannot."""
+"""The shared services as applications meet them: an HTTPS site with a certificate from a
+real ACME server (Pebble, in the container), a PHP page through its own pool, databases and
+a cache, and what one application can do that another cannot."""
 
 import os
 import socket
@@ -31,8 +33,13 @@ def reachable_from_test_machine(host, port: int) -> bool:
         return False
 
 
-def test_only_ssh_listens_outside_loopback(host):
-    assert {port for _, port in outside_listeners(host)} == {22}
+def test_only_ssh_and_the_web_listen_outside_loopback(host):
+    assert {port for _, port in outside_listeners(host)} == {22, 80, 443}
+
+
+@pytest.mark.parametrize("port", [80, 443])
+def test_web_ports_open_in_the_firewall(host, port):
+    assert reachable_from_test_machine(host, port)
 
 
 @pytest.mark.parametrize("port", [5432, 3306, 6379])
@@ -157,3 +164,211 @@ def test_artifact_installed_from_the_mirror_owned_by_the_app(host):
     kept = host.file("/var/cache/collectif/artifacts/standin-web-1.0.tar.gz")
     assert kept.mode == 0o600 and kept.user == "root"
     assert not host.file("/opt/standin-web-1.0.partial").exists
+
+
+# --- nginx, ACME and PHP-FPM ---------------------------------------------------------------
+
+SITES = {
+    "collectif.test": "accueil",
+    "app1.collectif.test": "php=8.4",
+    "app2.collectif.test": "stand-in upstream of app2",
+}
+PEBBLE_ROOT = "/root/pebble-root.pem"
+PEBBLE_ENV = "REQUESTS_CA_BUNDLE=/etc/pebble/listener-ca.pem"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pebble_root(host):
+    """Pebble makes a new root CA each time it starts: fetch the current one."""
+    host.check_output(
+        "curl -sSf --cacert /etc/pebble/listener-ca.pem https://localhost:15000/roots/0 "
+        f"-o {PEBBLE_ROOT}"
+    )
+
+
+def https(host, name: str, path: str = "/", options: str = ""):
+    """A request as a browser makes it: the site's name, the certificate checked against
+    Pebble's root and nothing else."""
+    return host.run(
+        f"curl -sS --max-time 10 --cacert {PEBBLE_ROOT} --resolve {name}:443:127.0.0.1 "
+        f"-D - {options} 'https://{name}{path}'"
+    )
+
+
+def served_certificate(host, name: str) -> str:
+    return host.check_output(
+        f"openssl s_client -connect 127.0.0.1:443 -servername {name} </dev/null 2>/dev/null "
+        "| openssl x509 -noout -serial -issuer -ext subjectAltName"
+    )
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_https_certificate_from_pebble_with_a_valid_chain(host, name):
+    out = host.run(
+        f"openssl s_client -connect 127.0.0.1:443 -servername {name} -CAfile {PEBBLE_ROOT} "
+        "-verify_return_error </dev/null"
+    )
+    assert "Verify return code: 0 (ok)" in out.stdout, out.stdout + out.stderr
+    cert = served_certificate(host, name)
+    assert "issuer=CN=Pebble Intermediate CA" in cert
+    assert f"DNS:{name}" in cert
+
+
+@pytest.mark.parametrize(("name", "body"), SITES.items())
+def test_each_site_answers_over_https(host, name, body):
+    result = https(host, name)
+    assert result.rc == 0, result.stderr
+    assert result.stdout.startswith("HTTP/2 200")
+    assert body in result.stdout
+
+
+def test_php_page_runs_in_its_own_pool_and_reaches_its_database(host):
+    page = https(host, "app1.collectif.test").stdout.splitlines()[-1]
+    version = host.check_output("php -r 'echo PHP_VERSION;'")
+    assert page == f"php={version} user=app1 db=42"
+
+
+def test_second_name_of_a_site_has_its_own_place_in_the_certificate(host):
+    assert https(host, "www.app2.collectif.test").stdout.startswith("HTTP/2 200")
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_http_redirects_to_https(host, name):
+    out = host.check_output(
+        f"curl -sS -o /dev/null -w '%{{http_code}} %{{redirect_url}}' "
+        f"--resolve {name}:80:127.0.0.1 'http://{name}/a/page?x=1'"
+    )
+    assert out == f"301 https://{name}/a/page?x=1"
+
+
+def test_acme_challenge_files_served_on_port_80(host):
+    host.check_output(
+        "mkdir -p /var/lib/collectif/acme/.well-known/acme-challenge && "
+        "echo token-content > /var/lib/collectif/acme/.well-known/acme-challenge/t1"
+    )
+    try:
+        out = host.check_output(
+            "curl -sS --resolve app1.collectif.test:80:127.0.0.1 "
+            "http://app1.collectif.test/.well-known/acme-challenge/t1"
+        )
+    finally:
+        host.run("rm -f /var/lib/collectif/acme/.well-known/acme-challenge/t1")
+    assert out == "token-content"
+
+
+@pytest.mark.parametrize("protocol", ["-tls1", "-tls1_1"])
+def test_old_tls_versions_refused(host, protocol):
+    # SECLEVEL=0 lets this client offer the old version: the refusal must be the server's.
+    result = host.run(
+        f"openssl s_client -connect 127.0.0.1:443 -servername app1.collectif.test {protocol} "
+        "-cipher 'DEFAULT:@SECLEVEL=0' </dev/null"
+    )
+    assert result.rc != 0
+    assert "alert protocol version" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("protocol", ["-tls1_2", "-tls1_3"])
+def test_current_tls_versions_accepted(host, protocol):
+    result = host.run(
+        f"openssl s_client -connect 127.0.0.1:443 -servername app1.collectif.test {protocol} "
+        "</dev/null"
+    )
+    assert result.rc == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_security_headers_present(host, name):
+    headers = https(host, name).stdout.lower()
+    assert "strict-transport-security: max-age=63072000" in headers
+    assert "x-content-type-options: nosniff" in headers
+    assert "x-frame-options: sameorigin" in headers
+    assert "referrer-policy: strict-origin-when-cross-origin" in headers
+
+
+def test_location_added_by_another_role_keeps_the_sites_headers(host):
+    result = https(host, "collectif.test", "/.well-known/matrix/server")
+    out = result.stdout.lower()
+    assert out.splitlines()[-1] == '{"m.server": "matrix.collectif.test:443"}'
+    assert "content-type: application/json" in out
+    assert "access-control-allow-origin: *" in out
+    assert "strict-transport-security: max-age=63072000" in out
+
+
+def test_proxy_passes_the_original_request(host):
+    got = https(host, "app2.collectif.test").stdout
+    assert "X-Forwarded-Proto: https" in got
+    assert "Host: app2.collectif.test" in got
+    assert "X-Real-IP: 127.0.0.1" in got
+
+
+def test_websocket_upgrade_reaches_the_upstream(host):
+    got = https(
+        host,
+        "app2.collectif.test",
+        options="--http1.1 -H 'Upgrade: websocket' -H 'Connection: Upgrade'",
+    ).stdout
+    assert "Upgrade: websocket" in got
+    assert "Connection: upgrade" in got
+
+
+def test_body_size_limit_of_a_site(host):
+    # app2 accepts 1 MiB at most.
+    status = host.check_output(
+        "head -c 2000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' "
+        f"--cacert {PEBBLE_ROOT} --resolve app2.collectif.test:443:127.0.0.1 "
+        "--data-binary @- https://app2.collectif.test/"
+    )
+    assert status == "413"
+
+
+def test_unknown_name_gets_no_answer_over_http(host):
+    result = host.run("curl -sS -H 'Host: unknown.example' http://127.0.0.1/")
+    assert result.rc == 52  # empty reply: nginx closed the connection (444)
+
+
+@pytest.mark.parametrize("sni", ["-servername unknown.example", "-noservername"])
+def test_unknown_name_gets_no_certificate(host, sni):
+    result = host.run(f"openssl s_client -connect 127.0.0.1:443 {sni} </dev/null")
+    assert result.rc != 0
+    assert "unrecognized name" in result.stdout + result.stderr
+    assert "BEGIN CERTIFICATE" not in result.stdout
+
+
+def test_renewal_dry_run_succeeds(host):
+    result = host.run(
+        f"{PEBBLE_ENV} certbot renew --no-random-sleep-on-renew --dry-run --cert-name app2 --server https://localhost:14000/dir"
+    )
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "/etc/letsencrypt/live/app2/fullchain.pem (success)" in result.stdout + result.stderr
+
+
+def test_renewal_service_trusts_the_acme_ca(host):
+    environment = host.check_output("systemctl show -p Environment certbot.service")
+    assert "REQUESTS_CA_BUNDLE=/etc/pebble/listener-ca.pem" in environment
+    assert host.service("certbot.timer").is_running
+
+
+def test_renewed_certificate_served_after_the_reload_hook(host):
+    before = served_certificate(host, "app2.collectif.test")
+    host.check_output(
+        f"{PEBBLE_ENV} certbot renew --no-random-sleep-on-renew --force-renewal --cert-name app2 -q"
+    )
+    after = served_certificate(host, "app2.collectif.test")
+    assert before.splitlines()[0] != after.splitlines()[0]  # a new serial number
+
+
+def test_php_pool_socket_open_to_nginx_only(host):
+    socket_file = host.file("/run/php/php8.4-fpm-app1.sock")
+    assert socket_file.is_socket
+    assert (socket_file.user, socket_file.group, socket_file.mode) == ("app1", "www-data", 0o660)
+    refused = host.run(
+        "sudo -u app2 env SCRIPT_FILENAME=/srv/app1/public/index.php REQUEST_METHOD=GET "
+        "cgi-fcgi -bind -connect /run/php/php8.4-fpm-app1.sock"
+    )
+    assert refused.rc != 0
+
+
+def test_debian_default_pool_removed(host):
+    assert not host.file("/etc/php/8.4/fpm/pool.d/www.conf").exists
+    workers = host.check_output("ps -o user= -C php-fpm8.4 | sort -u").split()
+    assert "www-data" not in workers
