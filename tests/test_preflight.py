@@ -13,6 +13,8 @@ GOOD = {
     "collectif_environment": "production",
     "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
+    "collectif_secret_key": "k" * 64,
+    "nginx_sites": [{"name": "accueil", "server_names": ["example.org"], "return": "204"}],
 }
 GROUPS = {"all": ["asso1"], "servers": ["asso1"], "ungrouped": []}
 
@@ -238,3 +240,29 @@ def test_pebble_refused_on_a_real_server():
     (line,) = check(groups=groups)
     assert line.startswith("group pebble: host asso1 is a real server")
     assert check({"collectif_environment": "demo"}, groups=groups) == []
+
+
+MATRIX = dict(GROUPS, matrix=["asso1"])
+
+
+def test_services_need_the_secret_key():
+    (line,) = check(groups=MATRIX, drop=("collectif_secret_key",))
+    assert line.startswith("collectif_secret_key: must be set, 32 characters at least")
+    (line,) = check({"collectif_secret_key": "short"}, groups=MATRIX)
+    assert line.startswith("collectif_secret_key:")
+    assert check(groups=MATRIX) == []
+
+
+def test_matrix_needs_the_bare_domain_served():
+    (line,) = check(groups=MATRIX, drop=("nginx_sites",))
+    assert line.startswith(
+        "nginx_sites: Matrix needs the bare domain example.org served over HTTPS"
+    )
+    assert check(groups=dict(MATRIX, wordpress=["asso1"]), drop=("nginx_sites",)) == []
+
+
+def test_matrix_server_name_must_be_a_lowercase_domain():
+    lines = check({"synapse_server_name": "Example.org"}, groups=MATRIX)
+    assert any(
+        line.startswith("synapse_server_name: 'Example.org' has uppercase") for line in lines
+    )

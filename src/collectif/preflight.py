@@ -22,9 +22,13 @@ SERVICE_GROUPS = ("nextcloud", "matrix", "jitsi", "wordpress", "invoiceninja")
 BACKUP_GROUP = "backup_targets"
 # Hosts that run Pebble, the ACME test server (demo and tests only).
 PEBBLE_GROUP = "pebble"
-KNOWN_GROUPS = (SERVERS_GROUP, BACKUP_GROUP, PEBBLE_GROUP, *SERVICE_GROUPS)
+# Shared by Matrix and Jitsi.
+TURN_GROUP = "coturn"
+KNOWN_GROUPS = (SERVERS_GROUP, BACKUP_GROUP, PEBBLE_GROUP, TURN_GROUP, *SERVICE_GROUPS)
 # What location / of a site does: exactly one of these, or none when only locations serve.
 SITE_TARGETS = ("upstream", "root", "return")
+# The one secret every service's passwords and tokens are derived from.
+MIN_SECRET_KEY = 32
 OVH_KEYS = (
     "nginx_acme_ovh_application_key",
     "nginx_acme_ovh_application_secret",
@@ -78,6 +82,10 @@ def problems(
         found += _admins(hostvars, places)
         found += _base(hostvars, places)
         found += _web(hostvars, places)
+    if any(host in groups.get(service, ()) for service in (*SERVICE_GROUPS, TURN_GROUP)):
+        found += _secret_key(hostvars, places)
+    if host in groups.get("matrix", ()):
+        found += _matrix(hostvars, host in groups.get("wordpress", ()), places)
     return [str(p) for p in sorted(set(found))]
 
 
@@ -380,6 +388,55 @@ def _sites(sites: Any, where: str) -> list[Problem]:
             found.append(
                 Problem(f"{label}.php_socket", "needs a root, where the PHP files are", where)
             )
+    return found
+
+
+def _secret_key(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
+    key = hostvars.get("collectif_secret_key")
+    if isinstance(key, str) and len(key) >= MIN_SECRET_KEY:
+        return []
+    return [
+        Problem(
+            "collectif_secret_key",
+            f"must be set, {MIN_SECRET_KEY} characters at least: the services' passwords "
+            "and tokens are derived from it. Make one with `openssl rand -hex 32`, keep it "
+            "encrypted as vault_collectif_secret_key in group_vars/all/vault.yml "
+            "(ansible-vault create), and refer to it from association.yml",
+            places.association,
+        )
+    ]
+
+
+def _matrix(hostvars: Mapping[str, Any], with_wordpress: bool, places: _Places) -> list[Problem]:
+    where = places.association
+    found: list[Problem] = []
+    server_name = hostvars.get("synapse_server_name", hostvars.get("collectif_domain"))
+    if "synapse_server_name" in hostvars:
+        found += _check("synapse_server_name", server_name, validators.domain_problem, where)
+    if with_wordpress:
+        return found
+    # Without WordPress, one of the inventory's sites must serve the bare domain, where
+    # other servers and clients look for /.well-known/matrix/*.
+    site = hostvars.get("synapse_wellknown_site", "accueil")
+    sites = hostvars.get("nginx_sites")
+    served = [
+        s
+        for s in (sites if isinstance(sites, list) else [])
+        if isinstance(s, Mapping)
+        and s.get("name") == site
+        and server_name in (s.get("server_names") or [])
+    ]
+    if not served:
+        found.append(
+            Problem(
+                "nginx_sites",
+                f"Matrix needs the bare domain {server_name} served over HTTPS for its "
+                f"/.well-known/matrix files, and no site named '{site}' serves it. Add "
+                f"one (name: {site}, server_names: [{server_name}], return: '301 "
+                f"https://matrix.{server_name}'), or put this host in the wordpress group",
+                where,
+            )
+        )
     return found
 
 
