@@ -4,6 +4,7 @@
     collectif deploy -i inventories/myasso      build or update the server (site.yml)
     collectif check -i inventories/myasso       dry run: what deploy would change, with diffs
     collectif doctor -i inventories/myasso      health checks of every service
+    collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif demo                              the local demo (scripts/demo)
 
 Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import ansible_runner
+
+from collectif import secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +49,39 @@ def parser() -> argparse.ArgumentParser:
             default=str(ROOT / "inventories" / "demo"),
             help="the association's inventory directory (default: the demo)",
         )
+    vault = commands.add_parser(
+        "secrets",
+        help="make the secret key (encrypted) and its vault password, once",
+        description="Make collectif_secret_key, encrypted in the inventory's "
+        "group_vars/all/vault.yml, and the vault password in ~/.config/collectif/. "
+        "An existing key is never replaced.",
+    )
+    vault.add_argument("-i", "--inventory", required=True, help="the inventory directory")
     commands.add_parser("demo", help="start or update the local demo server")
     return top
+
+
+def make_secrets(inventory: str) -> int:
+    files = secrets.vault_files(Path(inventory))
+    try:
+        for line in secrets.ensure_vault(Path(inventory)):
+            print(f"collectif secrets: {line}")
+    except FileNotFoundError as missing:
+        print(f"collectif secrets: {missing}")
+        return 1
+    print(
+        "Keep a copy of the vault password file off the server (a password manager, a USB "
+        f"key in the association's safe): without {files.password.name}, a rebuild "
+        'cannot open the vault. Add `collectif_secret_key: "{{ vault_collectif_secret_key '
+        '}}"` to group_vars/all/association.yml if it is not there.'
+    )
+    return 0
+
+
+def vault_options(inventory: str) -> list[str]:
+    """Open the inventory's vault with its password file, when there is one."""
+    password = secrets.vault_files(Path(inventory)).password
+    return ["--vault-password-file", str(password)] if password.exists() else []
 
 
 def run_playbook(playbook: str, inventory: str, extra: Sequence[str]) -> int:
@@ -81,8 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
+    if args.command == "secrets":
+        return make_secrets(args.inventory)
     playbook, options, _ = COMMANDS[args.command]
-    rc = run_playbook(playbook, args.inventory, [*options, *extra])
+    rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
     if rc != 0:
         print(f"collectif {args.command}: failed (exit code {rc}); see the messages above.")
     return rc
