@@ -143,24 +143,42 @@ def _association(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
     return found
 
 
-def _plans(plans: Any, places: _Places) -> list[Problem]:
-    where = places.association
-    if not isinstance(plans, list):
-        return [
-            Problem("collectif_plans", "must be a list of plans (name, nextcloud_quota)", where)
-        ]
+def _named_items(
+    value: Any, variable: str, items_of: str, item_needs: str, duplicate: str, where: str
+) -> tuple[list[tuple[str, Mapping[str, Any]]], list[Problem]]:
+    """The mappings of a list such as collectif_plans or nginx_sites, each with its label,
+    and the problems they share: not a list, an item that is not a mapping, a bad or
+    repeated name (`duplicate` is that message, with {name} in it)."""
+    if not isinstance(value, list):
+        return [], [Problem(variable, f"must be a list of {items_of}", where)]
+    items: list[tuple[str, Mapping[str, Any]]] = []
     found: list[Problem] = []
     seen: set[str] = set()
-    for index, plan in enumerate(plans):
-        label = f"collectif_plans[{index}]"
-        if not isinstance(plan, Mapping):
-            found.append(Problem(label, "must have a name and a nextcloud_quota", where))
+    for index, item in enumerate(value):
+        label = f"{variable}[{index}]"
+        if not isinstance(item, Mapping):
+            found.append(Problem(label, f"must have {item_needs}", where))
             continue
-        name = plan.get("name")
+        name = item.get("name")
         found += _check(f"{label}.name", name, validators.slug_problem, where)
         if isinstance(name, str) and name in seen:
-            found.append(Problem(f"{label}.name", f"'{name}' is used by two plans", where))
+            found.append(Problem(f"{label}.name", duplicate.format(name=name), where))
         seen.add(str(name))
+        items.append((label, item))
+    return items, found
+
+
+def _plans(plans: Any, places: _Places) -> list[Problem]:
+    where = places.association
+    items, found = _named_items(
+        plans,
+        "collectif_plans",
+        "plans (name, nextcloud_quota)",
+        "a name and a nextcloud_quota",
+        "'{name}' is used by two plans",
+        where,
+    )
+    for label, plan in items:
         found += _check(
             f"{label}.nextcloud_quota", plan.get("nextcloud_quota"), validators.quota_problem, where
         )
@@ -341,21 +359,17 @@ def _web(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
 def _sites(sites: Any, where: str) -> list[Problem]:
     if sites is None:
         return []
-    if not isinstance(sites, list):
-        return [Problem("nginx_sites", "must be a list of sites (name, server_names...)", where)]
-    found: list[Problem] = []
-    names: set[str] = set()
+    items, found = _named_items(
+        sites,
+        "nginx_sites",
+        "sites (name, server_names...)",
+        "a name and server_names",
+        "'{name}' names two sites",
+        where,
+    )
     served: dict[str, str] = {}
-    for index, site in enumerate(sites):
-        label = f"nginx_sites[{index}]"
-        if not isinstance(site, Mapping):
-            found.append(Problem(label, "must have a name and server_names", where))
-            continue
+    for label, site in items:
         name = site.get("name")
-        found += _check(f"{label}.name", name, validators.slug_problem, where)
-        if isinstance(name, str) and name in names:
-            found.append(Problem(f"{label}.name", f"'{name}' names two sites", where))
-        names.add(str(name))
         server_names = site.get("server_names")
         if not isinstance(server_names, list) or not server_names:
             found.append(
