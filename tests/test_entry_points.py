@@ -74,6 +74,37 @@ CASES = {
         {"php_fpm_pool_name": "nextcloud", "php_fpm_pool_extensions": ["intl", "imagik"]},
         "'imagik' (did you mean 'imagick'",
     ),
+    "synapse: a registration with another id": (
+        "synapse",
+        "appservice",
+        {
+            "synapse_appservice_id": "whatsapp",
+            "synapse_appservice_registration": {
+                "id": "signal",
+                "as_token": "a" * 64,
+                "hs_token": "b" * 64,
+            },
+        },
+        "The registration of appservice 'whatsapp' must carry the same id",
+    ),
+    "mautrix_bridge: an unknown network": (
+        "mautrix_bridge",
+        "main",
+        {"mautrix_bridge_network": "messenger"},
+        "value of mautrix_bridge_network must be one of: whatsapp, signal, telegram, meta",
+    ),
+    "mautrix_bridge: telegram without its app values": (
+        "mautrix_bridge",
+        "main",
+        {"mautrix_bridge_network": "telegram", "collectif_secret_key": "k" * 48},
+        "and for Telegram, mautrix_bridge_telegram_api_id and mautrix_bridge_telegram_api_hash",
+    ),
+    "restic: a relative path in a backup drop-in": (
+        "restic",
+        "dropin",
+        {"restic_dropin_name": "cloud", "restic_dropin_paths": ["var/lib/cloud"]},
+        "every path must be absolute",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ set it. Nothing stops at the first problem: a volunteer fixes them all in one go
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -427,6 +428,7 @@ def _matrix(hostvars: Mapping[str, Any], with_wordpress: bool, places: _Places) 
     server_name = hostvars.get("synapse_server_name", hostvars.get("collectif_domain"))
     if "synapse_server_name" in hostvars:
         found += _check("synapse_server_name", server_name, validators.domain_problem, where)
+    found += _bridges(hostvars, where)
     if with_wordpress:
         return found
     # Without WordPress, one of the inventory's sites must serve the bare domain, where
@@ -451,6 +453,65 @@ def _matrix(hostvars: Mapping[str, Any], with_wordpress: bool, places: _Places) 
                 where,
             )
         )
+    return found
+
+
+BRIDGE_NETWORKS = {"whatsapp": "WhatsApp", "signal": "Signal", "telegram": "Telegram"}
+BRIDGE_NETWORKS["meta"] = "Messenger"
+MATRIX_ID = re.compile(r"^@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?$")
+
+
+def _bridges(hostvars: Mapping[str, Any], where: str) -> list[Problem]:
+    networks = hostvars.get("mautrix_bridge_networks", [])
+    if not isinstance(networks, list):
+        return [
+            Problem("mautrix_bridge_networks", "must be a list, e.g. [whatsapp, signal]", where)
+        ]
+    found: list[Problem] = []
+    known = ", ".join(f"{key} ({name})" for key, name in BRIDGE_NETWORKS.items())
+    for network in networks:
+        if network not in BRIDGE_NETWORKS:
+            aliases = {"messenger": "meta", "facebook": "meta", "fb": "meta", "wa": "whatsapp"}
+            guess = aliases.get(str(network).lower()) or next(
+                iter(difflib.get_close_matches(str(network), list(BRIDGE_NETWORKS), n=1)), None
+            )
+            hint = f" Did you mean {guess}?" if guess else ""
+            found.append(
+                Problem(
+                    "mautrix_bridge_networks",
+                    f"'{network}' is not a bridge collectif knows; the bridges are {known}.{hint}",
+                    where,
+                )
+            )
+    if "telegram" in networks:
+        api_id, api_hash = (
+            hostvars.get("mautrix_bridge_telegram_api_id"),
+            hostvars.get("mautrix_bridge_telegram_api_hash"),
+        )
+        # A number, or its digits as a string (as a vault value usually is).
+        valid_id = not isinstance(api_id, bool) and str(api_id).isdigit() and int(api_id) > 0
+        if not valid_id or not re.fullmatch(r"[0-9a-f]{32}", str(api_hash or "")):
+            found.append(
+                Problem(
+                    "mautrix_bridge_telegram_api_id",
+                    "and mautrix_bridge_telegram_api_hash are needed by the Telegram bridge: "
+                    "log in at https://my.telegram.org with the association's phone number, "
+                    "open 'API development tools', create an app, and keep its api_id (a "
+                    "number) and api_hash (32 hexadecimal characters) in the vault",
+                    where,
+                )
+            )
+    admins = hostvars.get("mautrix_bridge_admins", [])
+    domain = hostvars.get("collectif_domain", "example.org")
+    for admin in admins if isinstance(admins, list) else [admins]:
+        if not isinstance(admin, str) or not MATRIX_ID.match(admin):
+            found.append(
+                Problem(
+                    "mautrix_bridge_admins",
+                    f"'{admin}' is not a Matrix ID; write it as @name:{domain}",
+                    where,
+                )
+            )
     return found
 
 
