@@ -40,14 +40,6 @@ asyncio.run(main(sys.stdin.read().strip()))
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pebble_root(host):
-    host.check_output(
-        "curl -sSf --cacert /etc/pebble/listener-ca.pem https://localhost:15000/roots/0 "
-        f"-o {PEBBLE_ROOT}"
-    )
-
-
 def https_json(host, url: str) -> tuple[str, dict]:
     out = host.check_output(f"curl -sS --cacert {PEBBLE_ROOT} -D - '{url}'")
     headers, _, body = out.partition("\r\n\r\n")
@@ -121,6 +113,13 @@ def test_secrets_readable_by_synapse_only(host):
     assert (key.user, key.mode) == ("synapse", 0o600)
 
 
+def test_admin_api_keeps_the_name_the_inventory_gives(host):
+    out = host.check_output(
+        "curl -sS http://127.0.0.1:8008/_matrix/client/v3/profile/@camille:collectif.test/displayname"
+    )
+    assert json.loads(out) == {"displayname": "Camille (bureau)"}
+
+
 def test_synapse_listens_on_loopback_only(host):
     assert host.socket("tcp://127.0.0.1:8008").is_listening
     assert not host.socket("tcp://0.0.0.0:8008").is_listening
@@ -132,6 +131,8 @@ def test_synapse_listens_on_loopback_only(host):
 # with the long-term credential mechanism, which is what a calling client does first.
 TURN_CLIENT = r"""
 import hashlib, hmac, json, os, socket, struct, sys
+
+pytestmark = pytest.mark.usefixtures("pebble_root")
 
 COOKIE = 0x2112A442
 SERVER = ("127.0.0.1", 3478)

@@ -177,13 +177,8 @@ PEBBLE_ROOT = "/root/pebble-root.pem"
 PEBBLE_ENV = "REQUESTS_CA_BUNDLE=/etc/pebble/listener-ca.pem"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pebble_root(host):
-    """Pebble makes a new root CA each time it starts: fetch the current one."""
-    host.check_output(
-        "curl -sSf --cacert /etc/pebble/listener-ca.pem https://localhost:15000/roots/0 "
-        f"-o {PEBBLE_ROOT}"
-    )
+# Pebble's current root (molecule/conftest.py) for every test of this module.
+pytestmark = pytest.mark.usefixtures("pebble_root")
 
 
 def https(host, name: str, path: str = "/", options: str = ""):

@@ -1,0 +1,19 @@
+"""Fixtures shared by the Molecule scenarios' testinfra tests (pytest finds this file
+above each scenario's tests/ directory)."""
+
+import pytest
+from testinfra.host import Host
+
+PEBBLE_ROOT = "/root/pebble-root.pem"
+
+
+@pytest.fixture(scope="module")
+def pebble_root(host: Host) -> str:
+    """Pebble makes a new root CA each time it starts: fetch the current one, which signs
+    the certificates of every HTTPS name in the container. Modules that check TLS chains
+    ask for it with pytestmark = pytest.mark.usefixtures("pebble_root")."""
+    host.check_output(
+        "curl -sSf --cacert /etc/pebble/listener-ca.pem https://localhost:15000/roots/0 "
+        f"-o {PEBBLE_ROOT}"
+    )
+    return PEBBLE_ROOT
