@@ -162,3 +162,18 @@ start_systemd_container() {
   warn "systemd in $name did not finish booting (state: $state)"
   return 1
 }
+
+# The demo inventory installs Element Web, whose release comes from GitHub. Where GitHub
+# cannot be reached (and the release is not in the demo's artifact cache), leave Element
+# out and say so, rather than fail: the rest of the demo does not need it.
+# Sets COLLECTIF_DEMO_ELEMENT (read by inventories/demo) unless it is set already.
+decide_demo_element() {
+  [ -n "${COLLECTIF_DEMO_ELEMENT:-}" ] && return 0
+  if [ -n "$(ls "$COLLECTIF_ROOT/inventories/demo/artifacts/element-web" 2>/dev/null)" ] \
+    || curl -sfIL --max-time 10 -o /dev/null https://github.com/element-hq/element-web/releases; then
+    export COLLECTIF_DEMO_ELEMENT=true
+  else
+    warn "GitHub cannot be reached from this machine: the demo goes without Element Web"
+    export COLLECTIF_DEMO_ELEMENT=false
+  fi
+}
