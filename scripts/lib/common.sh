@@ -177,3 +177,12 @@ decide_demo_element() {
     export COLLECTIF_DEMO_ELEMENT=false
   fi
 }
+
+# The demo's admin key pair (inventories/demo gives its public half to the admin "demo").
+DEMO_KEY="$COLLECTIF_ROOT/.cache/demo/id_ed25519"
+ensure_demo_key() {
+  [ -f "$DEMO_KEY" ] && return 0
+  command -v ssh-keygen >/dev/null 2>&1 || apt_install openssh-client
+  mkdir -p "$(dirname "$DEMO_KEY")"
+  ssh-keygen -q -t ed25519 -N "" -C "collectif-demo" -f "$DEMO_KEY"
+}
