@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("pebble_root")
+
 SECRETS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets"
 PEBBLE_ROOT = "/root/pebble-root.pem"
 CLIENT = "/opt/collectif-test-client/bin/python"
@@ -21,8 +23,6 @@ BOTS = {
 ASK_HELP = r"""
 import asyncio, json, ssl, sys
 from nio import AsyncClient, RoomMessageNotice, RoomMessageText
-
-pytestmark = pytest.mark.usefixtures("pebble_root")
 
 async def main(password, bot):
     context = ssl.create_default_context(cafile="/root/pebble-root.pem")

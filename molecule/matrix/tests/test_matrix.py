@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("pebble_root")
+
 SECRETS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets"
 PEBBLE_ROOT = "/root/pebble-root.pem"
 CLIENT = "/opt/collectif-test-client/bin/python"
@@ -131,8 +133,6 @@ def test_synapse_listens_on_loopback_only(host):
 # with the long-term credential mechanism, which is what a calling client does first.
 TURN_CLIENT = r"""
 import hashlib, hmac, json, os, socket, struct, sys
-
-pytestmark = pytest.mark.usefixtures("pebble_root")
 
 COOKIE = 0x2112A442
 SERVER = ("127.0.0.1", 3478)
