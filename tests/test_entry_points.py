@@ -105,6 +105,17 @@ CASES = {
         {"restic_dropin_name": "cloud", "restic_dropin_paths": ["var/lib/cloud"]},
         "every path must be absolute",
     ),
+    "nextcloud: a member with an unknown plan": (
+        "nextcloud",
+        "user",
+        {
+            "nextcloud_user_name": "dominique",
+            "nextcloud_user_password": "x" * 20,
+            "nextcloud_user_plan": "premium",
+            "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
+        },
+        "the plan 'premium' must be one of collectif_plans (essentiel)",
+    ),
 }
 
 
