@@ -1,5 +1,6 @@
 """The association's one secret: made once, encrypted, never printed, read by the preflight."""
 
+import json
 import os
 import re
 import subprocess
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ASSOCIATION, ROOT, make_inventory
 
 from collectif import secrets
@@ -92,3 +94,50 @@ def test_preflight_opens_the_vault_with_its_password(tmp_path, env):
     after = collectif(env, "preflight", "-i", str(inventory))
     assert after.returncode == 0, after.stdout + after.stderr
     assert not (tmp_path / "reached").exists()
+
+
+def test_show_prints_the_password_the_role_derives(tmp_path, env):
+    inventory = make_inventory(tmp_path / "asso", WITH_VAULT, MATRIX_HOSTS)
+    assert collectif(env, "secrets", "-i", str(inventory)).returncode == 0
+    key = secrets.read_key(inventory, tmp_path / "config")
+
+    # Ask Ansible itself to render the role's default with this key: the two derivations
+    # cannot drift apart unnoticed.
+    defaults = yaml.safe_load((ROOT / "roles/nextcloud/defaults/main.yml").read_text())
+    rendered = subprocess.run(
+        [
+            "ansible",
+            "localhost",
+            "-c",
+            "local",
+            "-m",
+            "debug",
+            "-a",
+            "var=wanted",
+            "-e",
+            json.dumps(
+                {"collectif_secret_key": key, "wanted": defaults["nextcloud_admin_password"]}
+            ),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    from_ansible = re.search(r'wanted"?: "?([0-9a-f]+)', rendered)
+    assert from_ansible, rendered
+
+    shown = collectif(env, "secrets", "-i", str(inventory), "--show", "nextcloud-admin")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert shown.stdout.strip().endswith(from_ansible.group(1))
+    assert len(from_ansible.group(1)) == 24
+    assert key not in shown.stdout + shown.stderr
+
+
+def test_show_without_a_vault_says_what_to_do(tmp_path, env):
+    inventory = make_inventory(tmp_path / "asso", WITH_VAULT, MATRIX_HOSTS)
+    run = collectif(env, "secrets", "-i", str(inventory), "--show", "nextcloud-admin")
+    assert run.returncode == 1
+    assert "run `collectif secrets -i ...` once" in run.stdout

@@ -5,6 +5,7 @@
     collectif check -i inventories/myasso       dry run: what deploy would change, with diffs
     collectif doctor -i inventories/myasso      health checks of every service
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
+    collectif secrets -i ... --show nextcloud-admin    print a password a person types
     collectif demo                              the local demo (scripts/demo)
 
 Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
@@ -57,6 +58,11 @@ def parser() -> argparse.ArgumentParser:
         "An existing key is never replaced.",
     )
     vault.add_argument("-i", "--inventory", required=True, help="the inventory directory")
+    vault.add_argument(
+        "--show",
+        choices=sorted(secrets.SHOWABLE),
+        help="print this password, derived from the key (it goes to your terminal only)",
+    )
     commands.add_parser("demo", help="start or update the local demo server")
     return top
 
@@ -74,6 +80,24 @@ def make_secrets(inventory: str) -> int:
         f"key in the association's safe): without {files.password.name}, a rebuild "
         'cannot open the vault. Add `collectif_secret_key: "{{ vault_collectif_secret_key '
         '}}"` to group_vars/all/association.yml if it is not there.'
+    )
+    return 0
+
+
+def show_secret(inventory: str, name: str) -> int:
+    files = secrets.vault_files(Path(inventory))
+    if not (files.vault.exists() and files.password.exists()):
+        print(
+            f"collectif secrets: no key to derive from: {files.vault} and {files.password} "
+            "must both exist (run `collectif secrets -i ...` once to make them)"
+        )
+        return 1
+    wanted = secrets.SHOWABLE[name]
+    print(f"{wanted.who}: {secrets.show(Path(inventory), name)}")
+    print(
+        f"(derived from collectif_secret_key; if the inventory sets {wanted.variable}, "
+        "that value is used instead)",
+        file=sys.stderr,
     )
     return 0
 
@@ -116,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
     if args.command == "secrets":
+        if args.show:
+            return show_secret(args.inventory, args.show)
         return make_secrets(args.inventory)
     playbook, options, _ = COMMANDS[args.command]
     rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])

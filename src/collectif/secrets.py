@@ -10,6 +10,7 @@ a new key would change every derived password and lock the services out of their
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -19,6 +20,24 @@ from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 KEY_VARIABLE = "vault_collectif_secret_key"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A password a person types, derived from the key as the role's defaults derive it."""
+
+    purpose: str  # the label hashed with the key, as in the role's default
+    length: int  # how many hexadecimal characters the role keeps
+    variable: str  # the role variable an inventory may set instead
+    who: str  # whose password it is, for the message
+
+
+# Only passwords that people type: service-to-service tokens never need showing.
+SHOWABLE: dict[str, Derived] = {
+    "nextcloud-admin": Derived(
+        "nextcloud.admin", 24, "nextcloud_admin_password", "Nextcloud's first administrator"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -81,3 +100,14 @@ def read_key(inventory: Path, config_home: Path | None = None) -> str:
     if name.strip() != KEY_VARIABLE:
         raise ValueError(f"{files.vault} does not hold {KEY_VARIABLE}")
     return value.strip()
+
+
+def derive(key: str, purpose: str, length: int = 64) -> str:
+    """The roles' derivation: sha256 of "<key>:<purpose>", in hexadecimal, maybe shortened."""
+    return hashlib.sha256(f"{key}:{purpose}".encode()).hexdigest()[:length]
+
+
+def show(inventory: Path, name: str, config_home: Path | None = None) -> str:
+    """One of SHOWABLE's passwords for this inventory's key."""
+    wanted = SHOWABLE[name]
+    return derive(read_key(inventory, config_home), wanted.purpose, wanted.length)
