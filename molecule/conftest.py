@@ -1,6 +1,9 @@
 """Fixtures shared by the Molecule scenarios' testinfra tests (pytest finds this file
 above each scenario's tests/ directory)."""
 
+import time
+from collections.abc import Callable
+
 import pytest
 from testinfra.host import Host
 
@@ -17,3 +20,19 @@ def pebble_root(host: Host) -> str:
         f"-o {PEBBLE_ROOT}"
     )
     return PEBBLE_ROOT
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 20) -> bool:
+    """Poll a condition: a busy test machine is slow, never wrong."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., bool]:
+    """wait_until(condition, seconds=20): true as soon as condition() is, false after."""
+    return _wait_until

@@ -2,8 +2,6 @@
 
 import socket
 import subprocess
-import time
-from collections.abc import Callable
 
 import pytest
 
@@ -70,16 +68,6 @@ def test_only_ssh_listens_outside_loopback(host):
     assert listening == {("tcp", 22)}
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 20) -> bool:
-    """Poll a condition: a busy test machine is slow, never wrong."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.3)
-    return True
-
-
 def connects(address: str, port: int) -> bool:
     try:
         with socket.create_connection((address, port), timeout=3):
@@ -89,7 +77,7 @@ def connects(address: str, port: int) -> bool:
 
 
 @pytest.fixture
-def listeners(host):
+def listeners(host, wait_until):
     """Two listeners inside the container: 8080 is opened by a drop-in, 9999 is not."""
     for port in (8080, 9999):
         host.run(f"systemd-run --unit=listen{port} python3 -m http.server {port}")
@@ -175,7 +163,7 @@ def no_ban_left_over(host):
 
 
 # Last on purpose: it bans the test machine's address until it unbans it at the end.
-def test_fail2ban_bans_repeated_ssh_failures(host):
+def test_fail2ban_bans_repeated_ssh_failures(host, wait_until):
     status = host.check_output("fail2ban-client status sshd")
     assert "Journal matches" in status  # reads Debian 13's journal, not a log file
     ip = container_ip(host)
