@@ -96,14 +96,17 @@ def test_preflight_opens_the_vault_with_its_password(tmp_path, env):
     assert not (tmp_path / "reached").exists()
 
 
-def test_show_prints_the_password_the_role_derives(tmp_path, env):
+@pytest.mark.parametrize("name", sorted(secrets.SHOWABLE))
+def test_show_prints_the_password_the_role_derives(tmp_path, env, name):
+    wanted = secrets.SHOWABLE[name]
+    role = wanted.variable.split("_")[0]
     inventory = make_inventory(tmp_path / "asso", WITH_VAULT, MATRIX_HOSTS)
     assert collectif(env, "secrets", "-i", str(inventory)).returncode == 0
     key = secrets.read_key(inventory, tmp_path / "config")
 
     # Ask Ansible itself to render the role's default with this key: the two derivations
     # cannot drift apart unnoticed.
-    defaults = yaml.safe_load((ROOT / "roles/nextcloud/defaults/main.yml").read_text())
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text())
     rendered = subprocess.run(
         [
             "ansible",
@@ -115,9 +118,7 @@ def test_show_prints_the_password_the_role_derives(tmp_path, env):
             "-a",
             "var=wanted",
             "-e",
-            json.dumps(
-                {"collectif_secret_key": key, "wanted": defaults["nextcloud_admin_password"]}
-            ),
+            json.dumps({"collectif_secret_key": key, "wanted": defaults[wanted.variable]}),
         ],
         cwd=ROOT,
         env=env,
@@ -129,10 +130,10 @@ def test_show_prints_the_password_the_role_derives(tmp_path, env):
     from_ansible = re.search(r'wanted"?: "?([0-9a-f]+)', rendered)
     assert from_ansible, rendered
 
-    shown = collectif(env, "secrets", "-i", str(inventory), "--show", "nextcloud-admin")
+    shown = collectif(env, "secrets", "-i", str(inventory), "--show", name)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert shown.stdout.strip().endswith(from_ansible.group(1))
-    assert len(from_ansible.group(1)) == 24
+    assert len(from_ansible.group(1)) == wanted.length
     assert key not in shown.stdout + shown.stderr
 
 

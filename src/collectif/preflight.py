@@ -87,6 +87,8 @@ def problems(
         found += _secret_key(hostvars, places)
     if host in groups.get("matrix", ()):
         found += _matrix(hostvars, host in groups.get("wordpress", ()), places)
+    if host in groups.get("wordpress", ()):
+        found += _wordpress(hostvars, places)
     return [str(p) for p in sorted(set(found))]
 
 
@@ -456,8 +458,73 @@ def _matrix(hostvars: Mapping[str, Any], with_wordpress: bool, places: _Places) 
     return found
 
 
-BRIDGE_NETWORKS = {"whatsapp": "WhatsApp", "signal": "Signal", "telegram": "Telegram"}
-BRIDGE_NETWORKS["meta"] = "Messenger"
+WORDPRESS_SLUG = re.compile(r"^[a-z0-9]{4,}$")
+WORDPRESS_OWNER = re.compile(r"^[a-z0-9]{4,60}$")
+# Paths WordPress keeps for itself in a sub-directory network.
+WORDPRESS_RESERVED = {"page", "comments", "blog", "files", "feed", "embed"}
+
+
+def _wordpress(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
+    """WordPress owns its domain's site; members' sites need names WordPress accepts."""
+    where = places.association
+    found: list[Problem] = []
+    domain = hostvars.get("wordpress_domain", hostvars.get("collectif_domain"))
+    sites = hostvars.get("nginx_sites")
+    for site in sites if isinstance(sites, list) else []:
+        if isinstance(site, Mapping) and domain in (site.get("server_names") or []):
+            found.append(
+                Problem(
+                    "nginx_sites",
+                    f"site '{site.get('name')}' serves {domain}, which WordPress serves "
+                    "(wordpress_domain): remove that site, or give WordPress another domain",
+                    where,
+                )
+            )
+    members = hostvars.get("wordpress_sites", [])
+    if not isinstance(members, list):
+        return [*found, Problem("wordpress_sites", "must be a list of sites", where)]
+    seen: set[str] = set()
+    for index, site in enumerate(members):
+        label = f"wordpress_sites[{index}]"
+        if not isinstance(site, Mapping):
+            found.append(Problem(label, "must be a site (slug, title, owner, owner_email)", where))
+            continue
+        slug = str(site.get("slug", ""))
+        if not WORDPRESS_SLUG.match(slug) or slug in WORDPRESS_RESERVED:
+            found.append(
+                Problem(
+                    f"{label}.slug",
+                    f"'{slug}': the site's address takes 4 or more lowercase letters and "
+                    f"digits (WordPress's rule), and not {', '.join(sorted(WORDPRESS_RESERVED))}",
+                    where,
+                )
+            )
+        elif slug in seen:
+            found.append(Problem(f"{label}.slug", f"'{slug}' names two sites", where))
+        seen.add(slug)
+        if not site.get("title"):
+            found.append(Problem(f"{label}.title", "is missing", where))
+        if not WORDPRESS_OWNER.match(str(site.get("owner", ""))):
+            found.append(
+                Problem(
+                    f"{label}.owner",
+                    f"'{site.get('owner', '')}': an account name of 4 to 60 lowercase "
+                    "letters and digits (WordPress's rule in a network)",
+                    where,
+                )
+            )
+        found += _check(
+            f"{label}.owner_email", site.get("owner_email"), validators.email_problem, where
+        )
+    return found
+
+
+BRIDGE_NETWORKS = {
+    "whatsapp": "WhatsApp",
+    "signal": "Signal",
+    "telegram": "Telegram",
+    "meta": "Messenger",
+}
 MATRIX_ID = re.compile(r"^@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?$")
 
 

@@ -37,6 +37,9 @@ SHOWABLE: dict[str, Derived] = {
     "nextcloud-admin": Derived(
         "nextcloud.admin", 24, "nextcloud_admin_password", "Nextcloud's first administrator"
     ),
+    "wordpress-admin": Derived(
+        "wordpress.admin", 24, "wordpress_admin_password", "WordPress's network administrator"
+    ),
 }
 
 

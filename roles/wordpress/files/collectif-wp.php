@@ -1,0 +1,254 @@
+<?php
+/*
+ * collectif-wp: the few WordPress operations the `wordpress` role needs, done through
+ * WordPress's own functions (wp-cli is not in Debian, and its releases come from GitHub).
+ * Installed by Ansible (roles/wordpress); run as the site's user:
+ *
+ *   runuser -u wordpress -- php /usr/local/lib/collectif/collectif-wp.php DOMAIN COMMAND
+ *
+ * COMMAND: status, install, settings, site, upgrade, cron. Values come from WORDPRESS_*
+ * environment variables, never from the command line (which every user can read).
+ * It prints one JSON object; "changed" says whether it changed anything.
+ */
+
+declare(strict_types=1);
+
+const WORDPRESS = '/usr/share/wordpress/';
+
+if (PHP_SAPI !== 'cli') {
+    exit(1);
+}
+
+function finish(array $result): never
+{
+    echo json_encode($result, JSON_UNESCAPED_SLASHES), "\n";
+    exit(0);
+}
+
+function fail(string $message): never
+{
+    fwrite(STDERR, "collectif-wp: $message\n");
+    exit(1);
+}
+
+function input(string $name, bool $required = true): string
+{
+    $value = getenv('WORDPRESS_' . strtoupper($name));
+    if ($required && ($value === false || $value === '')) {
+        fail("WORDPRESS_" . strtoupper($name) . " is missing");
+    }
+    return $value === false ? '' : $value;
+}
+
+$domain = strtolower($argv[1] ?? '');
+$command = $argv[2] ?? 'status';
+if (!preg_match('/^[a-z0-9.-]+$/', $domain)) {
+    fail('usage: collectif-wp.php DOMAIN status|install|settings|site|upgrade|cron');
+}
+$path = input('path', false) ?: '/';
+
+// WordPress finds its settings (Debian: /etc/wordpress/config-DOMAIN.php) and, in a
+// network, its site from the request: give it the one a browser would send.
+$_SERVER['HTTP_HOST'] = $domain;
+$_SERVER['SERVER_NAME'] = $domain;
+$_SERVER['REQUEST_URI'] = $path;
+$_SERVER['REQUEST_METHOD'] = 'GET';
+$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
+$_SERVER['SERVER_SOFTWARE'] = 'nginx';
+$_SERVER['SERVER_PORT'] = '443';
+$_SERVER['HTTPS'] = 'on';
+$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+
+if ($command === 'site-cron') {
+    // One site's due events, by WordPress's own runner.
+    chdir(WORDPRESS);
+    $_SERVER['REQUEST_URI'] = $path . 'wp-cron.php';
+    require WORDPRESS . 'wp-cron.php';
+    exit(0);
+}
+
+if (in_array($command, ['status', 'install'], true)) {
+    // Before the network exists: load WordPress as one site, without its installer's
+    // redirect (the settings file leaves MULTISITE out when this is defined).
+    define('WP_INSTALLING', true);
+    define('COLLECTIF_WP_BEFORE_NETWORK', true);
+    define('WP_SITEURL', "https://$domain");
+}
+
+require WORDPRESS . 'wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+
+// No e-mail from here: an install or a new site must not write to people from a
+// playbook run (and a server may have no mailer yet).
+add_filter('pre_wp_mail', '__return_false');
+
+if (!is_multisite()) {
+    // The network's tables, named as WordPress's own Network Setup page names them.
+    foreach ($wpdb->tables('ms_global') as $table => $prefixed) {
+        $wpdb->$table = $prefixed;
+    }
+}
+
+function network_exists(): bool
+{
+    global $wpdb;
+    $wpdb->suppress_errors(true);
+    $found = $wpdb->get_var("SELECT id FROM {$wpdb->base_prefix}site WHERE id = 1");
+    $wpdb->suppress_errors(false);
+    return $found !== null;
+}
+
+/** Set an option of the current site when it differs; true when it did. */
+function ensure_option(string $name, string $value): bool
+{
+    if ((string) get_option($name) === $value) {
+        return false;
+    }
+    update_option($name, $value);
+    return true;
+}
+
+/** The permalink structure of the current site; the main site's starts with /blog, as
+ *  WordPress's own settings page makes it, so that its posts never take a member's path. */
+function ensure_permalinks(string $structure): bool
+{
+    global $wp_rewrite;
+    if ($structure === '') {
+        return false;
+    }
+    if (is_main_site()) {
+        $structure = '/blog' . $structure;
+    }
+    if ((string) get_option('permalink_structure') === $structure) {
+        return false;
+    }
+    $wp_rewrite->set_permalink_structure($structure);
+    flush_rewrite_rules(false);
+    return true;
+}
+
+switch ($command) {
+    case 'status':
+        global $wp_version, $wp_db_version;
+        $installed = is_blog_installed();
+        finish([
+            'changed' => false,
+            'installed' => $installed,
+            'network' => $installed && network_exists(),
+            'version' => $wp_version,
+            'db_version' => (int) ($installed ? get_option('db_version') : 0),
+            'code_db_version' => (int) $wp_db_version,
+        ]);
+
+    case 'install':
+        $changed = false;
+        if (!is_blog_installed()) {
+            $result = wp_install(
+                input('title'),
+                input('admin_user'),
+                input('admin_email'),
+                true,
+                '',
+                wp_slash(input('admin_password')),
+                input('locale', false)
+            );
+            update_option('home', "https://$domain");
+            $changed = true;
+        }
+        if (!network_exists()) {
+            install_network();
+            // Sub-directories: https://DOMAIN/SLUG/ for each member's site (no wildcard
+            // DNS record or certificate needed).
+            $result = populate_network(1, $domain, input('admin_email'), input('title'), '/', false);
+            if (is_wp_error($result)) {
+                fail('the network could not be made: ' . implode('; ', $result->get_error_messages()));
+            }
+            $changed = true;
+        }
+        finish(['changed' => $changed]);
+
+    case 'settings':
+        // The main site, and the network's default language for new sites.
+        $changed = ensure_option('blogname', input('title'));
+        $changed = ensure_option('WPLANG', input('locale', false)) || $changed;
+        if ((string) get_site_option('WPLANG') !== input('locale', false)) {
+            update_site_option('WPLANG', input('locale', false));
+            $changed = true;
+        }
+        $changed = ensure_permalinks(input('permalinks', false)) || $changed;
+        finish(['changed' => $changed]);
+
+    case 'site':
+        // A member's site at /SLUG/, owned by their account (made without a password
+        // they know: they set one through "Lost your password?").
+        $slug = input('slug');
+        if (!preg_match('/^[a-z0-9]{4,}$/', $slug)) {
+            fail("site '$slug': WordPress wants 4 or more lowercase letters and digits");
+        }
+        $changed = false;
+        $owner = get_user_by('login', input('owner'));
+        if (!$owner) {
+            $id = wpmu_create_user(input('owner'), wp_generate_password(32), input('owner_email'));
+            if (!$id) {
+                fail("the account '" . input('owner') . "' could not be made (is its e-mail already used?)");
+            }
+            $owner = get_user_by('id', $id);
+            $changed = true;
+        }
+        $found = get_sites(['domain' => $domain, 'path' => "/$slug/", 'number' => 1]);
+        if ($found) {
+            $site_id = (int) $found[0]->blog_id;
+        } else {
+            $site_id = wpmu_create_blog(
+                $domain,
+                "/$slug/",
+                input('title'),
+                $owner->ID,
+                ['public' => 1, 'WPLANG' => get_site_option('WPLANG')],
+                get_current_network_id()
+            );
+            if (is_wp_error($site_id)) {
+                fail("site '$slug': " . implode('; ', $site_id->get_error_messages()));
+            }
+            $changed = true;
+        }
+        switch_to_blog($site_id);
+        $changed = ensure_option('blogname', input('title')) || $changed;
+        $changed = ensure_permalinks(input('permalinks', false)) || $changed;
+        if (!is_user_member_of_blog($owner->ID, $site_id)) {
+            add_user_to_blog($site_id, $owner->ID, 'administrator');
+            $changed = true;
+        }
+        restore_current_blog();
+        finish(['changed' => $changed, 'id' => $site_id, 'url' => get_home_url($site_id, '/')]);
+
+    case 'upgrade':
+    case 'cron':
+        // Each site in its own process, as WordPress would serve it.
+        $done = [];
+        foreach (get_sites(['number' => 0, 'deleted' => 0]) as $site) {
+            if ($command === 'upgrade') {
+                switch_to_blog((int) $site->blog_id);
+                wp_upgrade();
+                restore_current_blog();
+                $done[] = $site->path;
+                continue;
+            }
+            $run = proc_open(
+                [PHP_BINARY, __FILE__, $domain, 'site-cron'],
+                [1 => STDOUT, 2 => STDERR],
+                $pipes,
+                null,
+                ['WORDPRESS_PATH' => $site->path] + getenv()
+            );
+            if (is_resource($run) && proc_close($run) === 0) {
+                $done[] = $site->path;
+            } else {
+                fail("the events of {$site->path} failed");
+            }
+        }
+        finish(['changed' => $command === 'upgrade', 'sites' => $done]);
+
+    default:
+        fail("unknown command '$command'");
+}
