@@ -116,6 +116,23 @@ CASES = {
         },
         "the plan 'premium' must be one of collectif_plans (essentiel)",
     ),
+    "wordpress: a member's site WordPress would refuse": (
+        "wordpress",
+        "site",
+        {
+            "wordpress_site_slug": "Cam",
+            "wordpress_site_title": "Le carnet",
+            "wordpress_site_owner": "camille",
+            "wordpress_site_owner_email": "camille@example.org",
+        },
+        "WordPress site 'Cam': the slug takes 4 or more lowercase letters and digits",
+    ),
+    "wordpress: a member's site without its owner": (
+        "wordpress",
+        "site",
+        {"wordpress_site_slug": "camille", "wordpress_site_title": "Le carnet"},
+        "missing required arguments: wordpress_site_owner, wordpress_site_owner_email",
+    ),
 }
 
 

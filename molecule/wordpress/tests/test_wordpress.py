@@ -195,6 +195,10 @@ def test_backup_dropin_names_what_exists(host):
     for path in dropin["paths"]:
         assert host.file(path).is_directory, path
     assert "/var/lib/wordpress/wp-content" in dropin["paths"]
+    # The restore's step (update the tables of a dump from an older WordPress) works.
+    for command in dropin["restore"]["after"]:
+        result = json.loads(host.check_output(command))
+        assert result["sites"] == ["/", "/camille/", "/dominique/"]
 
 
 def container_ip(host) -> str:
