@@ -1,0 +1,424 @@
+#!/usr/bin/python3
+"""collectif-backup: one consistent restic snapshot of the whole server, and its restore.
+
+Installed by Ansible (roles/restic) as /usr/local/sbin/collectif-backup; run by
+collectif-backup.service (timer) and by playbooks/restore.yml. It reads the drop-ins every
+service wrote in /etc/collectif/backup.d/ (roles/restic, entry point dropin):
+
+    collectif-backup backup            maintenance on, dumps, one snapshot, maintenance off
+    collectif-backup restore [ID]      stop, put files and databases back, restore steps, start
+    collectif-backup forget            retention (keep-* from the settings), prune
+    collectif-backup check             restic check, reading one rotating part of the data
+    collectif-backup drill             restore the latest snapshot into a scratch directory
+                                       and compare a sample of files with the snapshot's
+    collectif-backup report            the last results, as JSON (the health check reads it)
+
+restic's repository and password come from the environment (EnvironmentFile=
+/etc/collectif/restic.env, root 0600). Only the Python standard library and PyYAML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DROPINS = Path(os.environ.get("COLLECTIF_BACKUP_DROPINS", "/etc/collectif/backup.d"))
+SETTINGS = Path(os.environ.get("COLLECTIF_BACKUP_SETTINGS", "/etc/collectif/backup.yml"))
+STATE = Path(os.environ.get("COLLECTIF_BACKUP_STATE", "/var/lib/collectif/backup"))
+# Database dumps are files of the snapshot, under this directory (never /tmp: a RAM disk).
+DUMPS = Path(os.environ.get("COLLECTIF_BACKUP_DUMPS", "/var/backups/collectif"))
+TAG = "collectif"
+
+
+class BackupError(Exception):
+    """A step failed; the message says which and what to look at."""
+
+
+@dataclass(frozen=True)
+class Dropin:
+    """What one service asks the backups to keep (see roles/restic/README.md)."""
+
+    name: str
+    paths: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    postgresql: list[dict[str, Any]] = field(default_factory=list)
+    mariadb: list[dict[str, Any]] = field(default_factory=list)
+    before: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    restore_after: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path) -> Dropin:
+        data = yaml.safe_load(path.read_text()) or {}
+        restore = data.get("restore") or {}
+        return cls(
+            name=str(data.get("name") or path.stem),
+            paths=list(data.get("paths") or []),
+            exclude=list(data.get("exclude") or []),
+            postgresql=list(data.get("postgresql") or []),
+            mariadb=list(data.get("mariadb") or []),
+            before=list(data.get("before") or []),
+            after=list(data.get("after") or []),
+            services=list(restore.get("services") or []),
+            restore_after=list(restore.get("after") or []),
+        )
+
+
+def read_dropins(directory: Path = DROPINS) -> list[Dropin]:
+    """Every drop-in, in name order (the order of maintenance modes and restores)."""
+    return [Dropin.load(path) for path in sorted(directory.glob("*.yml"))]
+
+
+def settings() -> dict[str, Any]:
+    """Retention and checks, written by Ansible; safe defaults without the file."""
+    defaults: dict[str, Any] = {
+        "keep": {"hourly": 24, "daily": 7, "weekly": 5, "monthly": 12},
+        "check_subsets": 12,
+        "drill_sample": 20,
+    }
+    if SETTINGS.exists():
+        defaults.update(yaml.safe_load(SETTINGS.read_text()) or {})
+    return defaults
+
+
+def log(message: str) -> None:
+    print(f"collectif-backup: {message}", flush=True)
+
+
+def shell(command: str) -> None:
+    """A drop-in's own command (maintenance mode...), as its role wrote it."""
+    log(f"running: {command}")
+    done = subprocess.run(command, shell=True, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"'{command}' failed (exit code {done.returncode})")
+
+
+def restic(*args: str, capture: bool = False) -> str:
+    """restic with the repository of the environment; its own exit codes explained."""
+    done = subprocess.run(
+        ["restic", *args], check=False, text=True, stdout=subprocess.PIPE if capture else None
+    )
+    reasons = {
+        3: "some files could not be read (the snapshot lacks them)",
+        10: "the repository does not exist (is RESTIC_REPOSITORY right?)",
+        11: "the repository is locked by another restic (a backup still running?)",
+        12: "wrong repository password (RESTIC_PASSWORD_FILE)",
+    }
+    if done.returncode != 0:
+        reason = reasons.get(done.returncode, "see restic's message above")
+        raise BackupError(f"restic {args[0]} failed (exit code {done.returncode}): {reason}")
+    return done.stdout or ""
+
+
+# ---------------------------------------------------------------- databases
+
+
+def dump_postgresql(database: dict[str, Any], directory: Path) -> Path:
+    """pg_dump's custom format, as PostgreSQL's user, read by root into the dump file."""
+    target = directory / "postgresql" / f"{database['name']}.dump"
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    argv = ["runuser", "-u", "postgres", "--", "pg_dump", "--format=custom"]
+    argv += [f"--exclude-table-data={table}" for table in database.get("exclude_table_data", [])]
+    with target.open("wb") as out:
+        done = subprocess.run([*argv, database["name"]], stdout=out, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"pg_dump of {database['name']} failed (exit code {done.returncode})")
+    return target
+
+
+def dump_mariadb(database: dict[str, Any], directory: Path) -> Path:
+    """A consistent dump (one transaction) through root's socket."""
+    target = directory / "mariadb" / f"{database['name']}.sql"
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    argv = ["mariadb-dump", "--single-transaction", "--routines", "--triggers", "--events"]
+    with target.open("wb") as out:
+        done = subprocess.run([*argv, database["name"]], stdout=out, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"mariadb-dump of {database['name']} failed ({done.returncode})")
+    return target
+
+
+def load_postgresql(database: dict[str, Any], directory: Path) -> None:
+    """The database made anew, owned by its application, then the dump loaded as that owner."""
+    name = database["name"]
+    owner = database.get("owner", name)
+    dump = directory / "postgresql" / f"{name}.dump"
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    for argv in (
+        [*as_postgres, "dropdb", "--if-exists", name],
+        [*as_postgres, "createdb", "--owner", owner, "--template", "template0", name],
+        [*as_postgres, "pg_restore", "--no-owner", f"--role={owner}", "-d", name, str(dump)],
+    ):
+        log("running: " + shlex.join(argv))
+        if subprocess.run(argv, check=False).returncode != 0:
+            raise BackupError(f"restoring PostgreSQL database {name} failed at {argv[4]}")
+
+
+def load_mariadb(database: dict[str, Any], directory: Path) -> None:
+    """The database emptied (its grants stay), then the dump loaded."""
+    name = database["name"]
+    recreate = (
+        f"DROP DATABASE IF EXISTS `{name}`; "
+        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+    )
+    if subprocess.run(["mariadb", "-e", recreate], check=False).returncode != 0:
+        raise BackupError(f"could not make MariaDB database {name} anew")
+    with (directory / "mariadb" / f"{name}.sql").open("rb") as dump:
+        if subprocess.run(["mariadb", name], stdin=dump, check=False).returncode != 0:
+            raise BackupError(f"loading MariaDB database {name} failed")
+
+
+# ---------------------------------------------------------------- backup
+
+
+def backup(dropins: Sequence[Dropin]) -> dict[str, Any]:
+    """Maintenance modes on, dumps, one snapshot, maintenance modes off (always)."""
+    started = time.monotonic()
+    entered: list[Dropin] = []
+    failures: list[str] = []
+    try:
+        for dropin in dropins:
+            entered.append(dropin)  # its "after" runs even if a "before" failed halfway
+            for command in dropin.before:
+                shell(command)
+        if DUMPS.exists():
+            shutil.rmtree(DUMPS)  # last time's dumps: a database that left must not stay
+        DUMPS.mkdir(parents=True, mode=0o700)
+        for dropin in dropins:
+            for database in dropin.postgresql:
+                dump_postgresql(database, DUMPS)
+            for database in dropin.mariadb:
+                dump_mariadb(database, DUMPS)
+        paths = sorted({path for dropin in dropins for path in dropin.paths})
+        missing = [path for path in paths if not Path(path).exists()]
+        if missing:
+            raise BackupError(f"paths of the drop-ins do not exist: {', '.join(missing)}")
+        excludes = [f"--exclude={pattern}" for d in dropins for pattern in d.exclude]
+        out = restic("backup", "--json", "--tag", TAG, *excludes, *paths, str(DUMPS), capture=True)
+        summary = next(
+            (m for m in map(_json_line, out.splitlines()) if m.get("message_type") == "summary"),
+            None,
+        )
+        if summary is None:
+            raise BackupError("restic backup ended without its summary")
+    finally:
+        for dropin in reversed(entered):
+            for command in dropin.after:
+                try:
+                    shell(command)
+                except BackupError as failure:
+                    failures.append(str(failure))
+    if failures:
+        raise BackupError("; ".join(failures))
+    report = {
+        "snapshot": summary["snapshot_id"],
+        "finished": _now(),
+        "duration_seconds": round(time.monotonic() - started, 1),
+        "data_added_bytes": summary.get("data_added", 0),
+        "total_bytes": summary.get("total_bytes_processed", 0),
+        "files": summary.get("total_files_processed", 0),
+        "dropins": [dropin.name for dropin in dropins],
+    }
+    _save("backup", report)
+    return report
+
+
+def _json_line(line: str) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# ---------------------------------------------------------------- restore
+
+
+def restore(dropins: Sequence[Dropin], snapshot: str = "latest") -> dict[str, Any]:
+    """Put a snapshot back onto this server, whose services site.yml has just set up."""
+    started = time.monotonic()
+    services = list(dict.fromkeys(s for dropin in dropins for s in dropin.services))
+    if services:
+        subprocess.run(["systemctl", "stop", *services], check=False)
+    try:
+        paths = sorted({path for dropin in dropins for path in dropin.paths})
+        includes = [f"--include={path}" for path in [*paths, str(DUMPS)]]
+        restic("restore", snapshot, "--target", "/", *includes)
+        for dropin in dropins:
+            for database in dropin.postgresql:
+                load_postgresql(database, DUMPS)
+            for database in dropin.mariadb:
+                load_mariadb(database, DUMPS)
+        for dropin in dropins:
+            for command in dropin.restore_after:
+                shell(command)
+    finally:
+        if services:
+            subprocess.run(["systemctl", "start", *services], check=False)
+    report = {
+        "snapshot": snapshot,
+        "finished": _now(),
+        "duration_seconds": round(time.monotonic() - started, 1),
+        "dropins": [dropin.name for dropin in dropins],
+    }
+    _save("restore", report)
+    return report
+
+
+# ---------------------------------------------------------------- upkeep
+
+
+def forget(keep: dict[str, int]) -> dict[str, Any]:
+    """Retention: what is older than the kept hours, days, weeks and months goes."""
+    flags = [f"--keep-{period}={count}" for period, count in keep.items() if count]
+    restic("forget", "--tag", TAG, "--group-by", "host,tags", *flags, "--prune")
+    report = {"finished": _now(), "keep": keep}
+    _save("forget", report)
+    return report
+
+
+def check(subsets: int) -> dict[str, Any]:
+    """The repository's structure, and one part of its data in turn (all of it in `subsets`
+    runs): a bad pack is found without downloading everything each time."""
+    state = _load("check")
+    part = state.get("next_part", 1)
+    restic("check", f"--read-data-subset={part}/{subsets}")
+    report = {"finished": _now(), "part": f"{part}/{subsets}", "next_part": part % subsets + 1}
+    _save("check", report)
+    return report
+
+
+def drill(sample: int) -> dict[str, Any]:
+    """Restore a sample of the latest snapshot into a scratch directory (restic re-reads
+    what it wrote, --verify), then compare each file that has not changed on the server
+    since the snapshot with the server's own copy: proof that the backups give back what
+    the server holds."""
+    started = time.monotonic()
+    listing = restic("ls", "--json", "latest", capture=True)
+    nodes = [
+        node
+        for node in map(_json_line, listing.splitlines())
+        if node.get("struct_type") == "node" and node.get("type") == "file"
+    ]
+    if not nodes:
+        raise BackupError("the latest snapshot holds no file")
+    chosen = random.sample(nodes, min(sample, len(nodes)))
+    scratch = STATE / "drill"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True, mode=0o700)
+    compared = 0
+    try:
+        includes = [f"--include={node['path']}" for node in chosen]
+        restic("restore", "latest", "--verify", "--target", str(scratch), *includes)
+        for node in chosen:
+            restored = scratch / node["path"].lstrip("/")
+            if not restored.is_file() or restored.stat().st_size != node.get("size", 0):
+                raise BackupError(f"{node['path']} did not come back whole")
+            live = Path(node["path"])
+            if _unchanged_since(live, node):
+                if _digest(live) != _digest(restored):
+                    raise BackupError(f"{node['path']} came back different from the server's")
+                compared += 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report = {
+        "finished": _now(),
+        "duration_seconds": round(time.monotonic() - started, 1),
+        "files_restored": len(chosen),
+        "files_compared": compared,
+    }
+    _save("drill", report)
+    return report
+
+
+def _unchanged_since(live: Path, node: dict[str, Any]) -> bool:
+    """The server's file has the size and modification time the snapshot recorded."""
+    try:
+        stat = live.stat()
+    except OSError:
+        return False
+    recorded = datetime.datetime.fromisoformat(node["mtime"]).timestamp()
+    return stat.st_size == node.get("size", 0) and abs(stat.st_mtime - recorded) < 1e-3
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- state
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _load(kind: str) -> dict[str, Any]:
+    path = STATE / f"{kind}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save(kind: str, report: dict[str, Any]) -> None:
+    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = STATE / f"{kind}.json"
+    path.with_suffix(".tmp").write_text(json.dumps(report, indent=2) + "\n")
+    path.with_suffix(".tmp").replace(path)
+
+
+def reports() -> Iterator[tuple[str, dict[str, Any]]]:
+    for kind in ("backup", "forget", "check", "drill", "restore"):
+        yield kind, _load(kind)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="collectif-backup", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "command", choices=["backup", "restore", "forget", "check", "drill", "report"]
+    )
+    parser.add_argument(
+        "snapshot", nargs="?", default="latest", help="for restore (default: latest)"
+    )
+    args = parser.parse_args(argv)
+    wanted = settings()
+    try:
+        if args.command == "backup":
+            result = backup(read_dropins())
+        elif args.command == "restore":
+            result = restore(read_dropins(), args.snapshot)
+        elif args.command == "forget":
+            result = forget(wanted["keep"])
+        elif args.command == "check":
+            result = check(int(wanted["check_subsets"]))
+        elif args.command == "drill":
+            result = drill(int(wanted["drill_sample"]))
+        else:
+            result = dict(reports())
+    except BackupError as failure:
+        log(f"FAILED: {failure}")
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
