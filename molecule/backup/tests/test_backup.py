@@ -8,7 +8,8 @@ import pytest
 
 BACKUP = "set -a; . /etc/collectif/restic.env; set +a; /usr/local/sbin/collectif-backup"
 RESTIC = "set -a; . /etc/collectif/restic.env; set +a; restic"
-PG = "runuser -u postgres -- psql -d app -tA -c"
+# As the application's own role, which owns what it creates (as a real application does).
+PG = "runuser -u postgres -- psql -q -d app -tA -c SET\\ ROLE\\ app\\; -c"
 MARIADB = "mariadb -N app -e"
 MEMBERS = [("camille", "5 GB"), ("dominique", "50 GB"), ("sacha", "5 GB")]
 
@@ -100,10 +101,12 @@ def test_a_wrong_password_is_a_clear_error_and_harms_nothing(host, backed_up):
 def test_an_unreachable_repository_is_a_clear_error(host, backed_up):
     run = host.run(
         "bash -c 'set -a; . /etc/collectif/restic.env; set +a; "
-        "RESTIC_REPOSITORY=rest:http://127.0.0.1:9/ /usr/local/sbin/collectif-backup backup'"
+        "RESTIC_REPOSITORY=rest:http://127.0.0.1:9/ COLLECTIF_BACKUP_REPOSITORY_TIMEOUT=15 "
+        "/usr/local/sbin/collectif-backup backup'"
     )
     assert run.rc == 1
-    assert "FAILED: restic backup failed" in run.stdout
+    assert "the repository did not answer within 15 s" in run.stdout
+    assert not host.file("/srv/app/MAINTENANCE").exists  # stopped before maintenance mode
 
 
 @pytest.mark.parametrize("task", ["check", "forget", "drill"])

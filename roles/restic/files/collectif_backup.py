@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import random
-import shlex
 import shutil
 import subprocess
 import sys
@@ -43,6 +42,9 @@ STATE = Path(os.environ.get("COLLECTIF_BACKUP_STATE", "/var/lib/collectif/backup
 # Database dumps are files of the snapshot, under this directory (never /tmp: a RAM disk).
 DUMPS = Path(os.environ.get("COLLECTIF_BACKUP_DUMPS", "/var/backups/collectif"))
 TAG = "collectif"
+# How long the repository may take to answer before the run gives up (restic itself keeps
+# retrying an unreachable server for many minutes).
+REPOSITORY_TIMEOUT = int(os.environ.get("COLLECTIF_BACKUP_REPOSITORY_TIMEOUT", "120"))
 
 
 class BackupError(Exception):
@@ -109,10 +111,14 @@ def shell(command: str) -> None:
         raise BackupError(f"'{command}' failed (exit code {done.returncode})")
 
 
-def restic(*args: str, capture: bool = False) -> str:
+def restic(*args: str, capture: bool = False, timeout: float | None = None) -> str:
     """restic with the repository of the environment; its own exit codes explained."""
     done = subprocess.run(
-        ["restic", *args], check=False, text=True, stdout=subprocess.PIPE if capture else None
+        ["restic", *args],
+        check=False,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+        timeout=timeout,
     )
     reasons = {
         3: "some files could not be read (the snapshot lacks them)",
@@ -124,6 +130,18 @@ def restic(*args: str, capture: bool = False) -> str:
         reason = reasons.get(done.returncode, "see restic's message above")
         raise BackupError(f"restic {args[0]} failed (exit code {done.returncode}): {reason}")
     return done.stdout or ""
+
+
+def reach_repository() -> None:
+    """Open the repository before anything else: a wrong password, a missing repository or
+    an unreachable server stops the run before any maintenance mode is turned on."""
+    try:
+        restic("cat", "config", capture=True, timeout=REPOSITORY_TIMEOUT)
+    except subprocess.TimeoutExpired as late:
+        raise BackupError(
+            f"the repository did not answer within {REPOSITORY_TIMEOUT} s: is the backup "
+            "server up, and RESTIC_REPOSITORY right?"
+        ) from late
 
 
 # ---------------------------------------------------------------- databases
@@ -155,19 +173,37 @@ def dump_mariadb(database: dict[str, Any], directory: Path) -> Path:
 
 
 def load_postgresql(database: dict[str, Any], directory: Path) -> None:
-    """The database made anew, owned by its application, then the dump loaded as that owner."""
+    """Empty the database of its application's objects, then load the dump as that owner.
+    The database itself stays as site.yml made it (owner, collation: Synapse needs C)."""
     name = database["name"]
     owner = database.get("owner", name)
-    dump = directory / "postgresql" / f"{name}.dump"
     as_postgres = ["runuser", "-u", "postgres", "--"]
-    for argv in (
-        [*as_postgres, "dropdb", "--if-exists", name],
-        [*as_postgres, "createdb", "--owner", owner, "--template", "template0", name],
-        [*as_postgres, "pg_restore", "--no-owner", f"--role={owner}", "-d", name, str(dump)],
-    ):
-        log("running: " + shlex.join(argv))
-        if subprocess.run(argv, check=False).returncode != 0:
-            raise BackupError(f"restoring PostgreSQL database {name} failed at {argv[4]}")
+    log(f"emptying PostgreSQL database {name} (objects of {owner})")
+    empty = [
+        *as_postgres,
+        "psql",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        name,
+        "-c",
+        f'DROP OWNED BY "{owner}"',
+    ]
+    if subprocess.run(empty, check=False).returncode != 0:
+        raise BackupError(f"could not empty PostgreSQL database {name}")
+    # The dump is root's: pg_restore reads it on its standard input.
+    load = [
+        *as_postgres,
+        "pg_restore",
+        "--no-owner",
+        f"--role={owner}",
+        "--exit-on-error",
+        "-d",
+        name,
+    ]
+    with (directory / "postgresql" / f"{name}.dump").open("rb") as dump:
+        if subprocess.run(load, stdin=dump, check=False).returncode != 0:
+            raise BackupError(f"loading PostgreSQL database {name} failed (pg_restore)")
 
 
 def load_mariadb(database: dict[str, Any], directory: Path) -> None:
@@ -401,6 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = settings()
     try:
+        if args.command != "report":
+            reach_repository()
         if args.command == "backup":
             result = backup(read_dropins())
         elif args.command == "restore":
