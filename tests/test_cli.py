@@ -12,7 +12,16 @@ def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit):
         parser().parse_args(["--help"])
     out = capsys.readouterr().out
-    for command in ("preflight", "deploy", "check", "doctor", "demo"):
+    for command in (
+        "preflight",
+        "deploy",
+        "check",
+        "doctor",
+        "backup",
+        "restore",
+        "rebuild",
+        "demo",
+    ):
         assert command in out
 
 
