@@ -22,6 +22,8 @@ ASSOCIATION = {
     "collectif_domain": "example.org",
     "collectif_admin_email": "bureau@example.org",
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
+    # Production demands a backup repository (or a backup_targets host).
+    "restic_repository": "rest:https://backup.example.org:8000/asso1/",
 }
 HOSTS = {"all": {"children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}}}}
 

@@ -35,6 +35,11 @@ OVH_KEYS = (
     "nginx_acme_ovh_application_secret",
     "nginx_acme_ovh_consumer_key",
 )
+# restic repositories collectif knows; a local path is for tests and the demo only.
+RESTIC_REPOSITORY = re.compile(r"^(rest:https?://|s3:https://|sftp:|/)")
+RESTIC_S3_KEYS = ("restic_s3_access_key_id", "restic_s3_secret_access_key")
+# rest-server's account names (also the repository's path on the backup server).
+REST_USER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True, order=True)
@@ -79,10 +84,13 @@ def problems(
     found += _association(hostvars, places)
     found += _plans(hostvars.get("collectif_plans", []), places)
     found += _groups(groups, host, hostvars, places)
-    if host in groups.get(SERVERS_GROUP, ()):
+    # The backup server gets the base role too: admins, SSH hardening, firewall.
+    if host in groups.get(SERVERS_GROUP, ()) or host in groups.get(BACKUP_GROUP, ()):
         found += _admins(hostvars, places)
         found += _base(hostvars, places)
+    if host in groups.get(SERVERS_GROUP, ()):
         found += _web(hostvars, places)
+        found += _backup(hostvars, groups, places)
     if any(host in groups.get(service, ()) for service in (*SERVICE_GROUPS, TURN_GROUP)):
         found += _secret_key(hostvars, places)
     if host in groups.get("matrix", ()):
@@ -356,6 +364,70 @@ def _web(hostvars: Mapping[str, Any], places: _Places) -> list[Problem]:
     extensions = hostvars.get("php_fpm_extensions")
     if extensions is not None:
         found += _check("php_fpm_extensions", extensions, php.unknown_extensions_problem, where)
+    return found
+
+
+def _backup(
+    hostvars: Mapping[str, Any], groups: Mapping[str, Sequence[str]], places: _Places
+) -> list[Problem]:
+    """Where a server's snapshots go: off the server, on a real one (rest, s3 or sftp)."""
+    where = places.association
+    found: list[Problem] = []
+    environment = hostvars.get("collectif_environment", "production")
+    repository = hostvars.get("restic_repository") or ""
+    if not repository:
+        # Without a repository and without a backup target, site.yml sets up no backups.
+        if environment == "production" and not groups.get(BACKUP_GROUP):
+            found.append(
+                Problem(
+                    "restic_repository",
+                    f"is empty and the inventory has no host in {BACKUP_GROUP}: this server "
+                    f"would have no backups; add a second server to {BACKUP_GROUP} (it gets a "
+                    "restic rest-server), or set restic_repository to a rest:, s3: or sftp: "
+                    "repository",
+                    where,
+                )
+            )
+    elif not isinstance(repository, str) or not RESTIC_REPOSITORY.match(repository):
+        found.append(
+            Problem(
+                "restic_repository",
+                f"'{repository}' is not a restic repository URL: use "
+                "rest:https://host:8000/name/, s3:https://s3.<region>.io.cloud.ovh.net/<bucket>, "
+                "sftp:user@host:/path, or (tests and demo only) an absolute path",
+                where,
+            )
+        )
+    elif repository.startswith("/") and environment == "production":
+        found.append(
+            Problem(
+                "restic_repository",
+                f"'{repository}': a repository on the server's own disk is lost with the "
+                "server; use a rest:, s3: or sftp: repository",
+                where,
+            )
+        )
+    elif repository.startswith("s3:"):
+        for variable in RESTIC_S3_KEYS:
+            if not hostvars.get(variable):
+                found.append(
+                    Problem(
+                        variable,
+                        "is required with an s3: restic_repository (the keys of an OVH Object "
+                        "Storage user; keep them in the vault)",
+                        where,
+                    )
+                )
+    user = hostvars.get("restic_rest_user")
+    if user and not (isinstance(user, str) and REST_USER.match(user)):
+        found.append(
+            Problem(
+                "restic_rest_user",
+                f"'{user}' is not a rest-server account name: lowercase letters, digits, "
+                "hyphens and underscores, starting with a letter or digit",
+                where,
+            )
+        )
     return found
 
 

@@ -40,6 +40,8 @@ SHOWABLE: dict[str, Derived] = {
     "wordpress-admin": Derived(
         "wordpress.admin", 24, "wordpress_admin_password", "WordPress's network administrator"
     ),
+    # To read the backups with restic alone, should collectif itself be out of reach.
+    "restic": Derived("restic.password", 64, "restic_password", "the backups' repository"),
 }
 
 

@@ -289,6 +289,13 @@ def _json_line(line: str) -> dict[str, Any]:
 def restore(dropins: Sequence[Dropin], snapshot: str = "latest") -> dict[str, Any]:
     """Put a snapshot back onto this server, whose services site.yml has just set up."""
     started = time.monotonic()
+    # "latest" named once, before anything changes: the report says which snapshot came
+    # back, and a backup taken after the restore does not change what was restored.
+    found = json.loads(restic("snapshots", "--json", snapshot, capture=True) or "[]")
+    if not found:
+        raise BackupError(f"no snapshot '{snapshot}' in the repository (see: restic snapshots)")
+    snapshot = found[-1]["id"]
+    log(f"restoring snapshot {snapshot[:8]} of {found[-1]['time']}")
     services = list(dict.fromkeys(s for dropin in dropins for s in dropin.services))
     if services:
         subprocess.run(["systemctl", "stop", *services], check=False)
@@ -451,6 +458,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = drill(int(wanted["drill_sample"]))
         else:
             result = dict(reports())
+            # Written by the role when it set the backups up: a new server's grace period.
+            enabled_at = STATE / "enabled-at"
+            if enabled_at.exists():
+                result["enabled_at"] = enabled_at.read_text().strip()
     except BackupError as failure:
         log(f"FAILED: {failure}")
         return 1
