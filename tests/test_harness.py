@@ -31,3 +31,24 @@ def test_every_scenario_is_under_molecule_and_has_tests():
         assert list((scenario / "tests").glob("test_*.py")), (
             f"{scenario.name} has no testinfra tests"
         )
+
+
+def test_the_rebuild_scenario_restates_the_molecule_platform():
+    """The rebuild scenario has two platforms, and its converge starts the new server by
+    itself: each must be the same kind of machine as every other scenario's."""
+    platform = yaml.safe_load((ROOT / ".config" / "molecule" / "config.yml").read_text())[
+        "platforms"
+    ][0]
+    scenario = ROOT / "molecule" / "rebuild"
+    converge = yaml.safe_load((scenario / "converge.yml").read_text())
+    [new_server] = [
+        task["community.docker.docker_container"]
+        for play in converge
+        for task in play.get("tasks", [])
+        if task.get("community.docker.docker_container", {}).get("state") == "started"
+    ]
+    machines = [*yaml.safe_load((scenario / "molecule.yml").read_text())["platforms"], new_server]
+    for machine in machines:
+        for key in ("command", "capabilities", "security_opts", "cgroupns_mode", "tmpfs"):
+            assert machine[key] == platform[key], (machine.get("name"), key)
+        assert machine["volumes"][0] == platform["volumes"][0]

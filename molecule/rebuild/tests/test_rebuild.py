@@ -1,0 +1,140 @@
+"""After the rebuild: the new server holds what the old one held when it was backed up.
+converge.yml wrote down the old server's data (before.json) before destroying it; here
+everything is read back from the new one, through the services' own APIs where they have
+one (WordPress's REST API, Synapse's client API), and compared."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+testinfra_hosts = ["ansible://asso"]
+pytestmark = pytest.mark.usefixtures("pebble_root")
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+BEFORE = json.loads((EPHEMERAL / "before.json").read_text())
+PEBBLE_ROOT = "/root/pebble-root.pem"
+SITE = "https://collectif.test"
+SYNAPSE = "http://127.0.0.1:8008"
+RESTIC = "set -a; . /etc/collectif/restic.env; set +a; restic"
+UPLOAD = "/var/lib/wordpress/wp-content/uploads/2026/11/compte-rendu.pdf"
+
+
+def sh(host, command: str) -> str:
+    return host.check_output(f"bash -c '{command}'")
+
+
+def matrix(host, method: str, path: str, token: str, body: dict | None = None) -> dict:
+    data = f"-d '{json.dumps(body)}' -H 'Content-Type: application/json'" if body else ""
+    out = host.check_output(
+        f"curl -sS -X {method} -H 'Authorization: Bearer {token}' {data} '{SYNAPSE}{path}'"
+    )
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def token(host) -> str:
+    """Camille logs in with her old password: her account came back with its hash."""
+    password = (EPHEMERAL / "secrets" / "camille").read_text().split()[0]
+    body = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": "camille"},
+        "password": password,
+    }
+    answer = matrix(host, "POST", "/_matrix/client/v3/login", "none", body)
+    assert "access_token" in answer, answer
+    return answer["access_token"]
+
+
+def test_row_counts_are_those_of_the_old_server(host):
+    counts = {
+        "wordpress_posts": host.check_output(
+            "mariadb -N wordpress -e 'SELECT count(*) FROM wp_posts'"
+        ),
+        "wordpress_users": host.check_output(
+            "mariadb -N wordpress -e 'SELECT count(*) FROM wp_users'"
+        ),
+        "synapse_events": sh(
+            host, 'runuser -u postgres -- psql -tA synapse -c "SELECT count(*) FROM events"'
+        ),
+        "synapse_users": sh(
+            host, 'runuser -u postgres -- psql -tA synapse -c "SELECT count(*) FROM users"'
+        ),
+    }
+    assert counts == BEFORE["counts"]
+
+
+def test_the_post_is_back_through_wordpress_rest_api(host):
+    out = host.check_output(
+        f"curl -sS --cacert {PEBBLE_ROOT} '{SITE}/wp-json/wp/v2/posts/{BEFORE['post_id']}'"
+    )
+    post = json.loads(out)
+    assert post["title"]["rendered"] == "Compte rendu de l&rsquo;assemblée", out[:300]
+    assert "Nous étions trente" in post["content"]["rendered"]
+    page = host.check_output(f"curl -sS --cacert {PEBBLE_ROOT} {SITE}/")
+    assert "Compte rendu de l" in page
+
+
+def test_the_members_upload_is_back_unchanged_and_owned_by_wordpress(host):
+    upload = host.file(UPLOAD)
+    assert upload.sha256sum == BEFORE["upload_sha256"]
+    assert upload.user == "wordpress"
+    served = host.check_output(
+        f"curl -sS --cacert {PEBBLE_ROOT} {SITE}/wp-content/uploads/2026/11/compte-rendu.pdf | sha256sum"
+    )
+    assert served.split()[0] == BEFORE["upload_sha256"]
+
+
+def test_the_rooms_messages_are_read_back_through_synapse(host, token):
+    room = quote(BEFORE["room_id"], safe="")
+    answer = matrix(host, "GET", f"/_matrix/client/v3/rooms/{room}/messages?dir=f&limit=100", token)
+    bodies = [
+        event["content"]["body"] for event in answer["chunk"] if event["type"] == "m.room.message"
+    ]
+    assert bodies == BEFORE["messages"]
+
+
+def test_the_shared_photo_is_back_in_synapses_media_store(host, token):
+    server, media_id = BEFORE["media"].removeprefix("mxc://").split("/")
+    digest = host.check_output(
+        f"curl -sS -H 'Authorization: Bearer {token}' "
+        f"'{SYNAPSE}/_matrix/client/v1/media/download/{server}/{media_id}' | sha256sum"
+    )
+    assert digest.split()[0] == BEFORE["photo_sha256"]
+
+
+def test_the_new_server_backs_up_to_the_same_repository(host):
+    report = json.loads(host.check_output("/usr/local/sbin/collectif-backup report"))
+    assert report["backup"]["finished"] > report["restore"]["finished"]
+    snapshots = json.loads(sh(host, f"{RESTIC} snapshots --json"))
+    # The old server's snapshot, then the new one's, taken at the end of restore.yml.
+    assert len(snapshots) == 2
+    assert snapshots[0]["id"] == report["restore"]["snapshot"]
+
+
+def test_the_server_cannot_delete_its_snapshots_on_the_append_only_target(host):
+    before = json.loads(sh(host, f"{RESTIC} snapshots --json"))
+    refused = host.run(f"bash -c '{RESTIC} forget {before[0]['id']}'")
+    assert refused.rc != 0
+    after = json.loads(sh(host, f"{RESTIC} snapshots --json"))
+    assert [s["id"] for s in after] == [s["id"] for s in before]
+
+
+def test_the_target_keeps_the_repository_out_of_the_servers_reach():
+    """On the backup target: the repository's files are the rest-server's, and its
+    accounts file holds bcrypt hashes, not passwords."""
+
+    def target(command: str) -> str:
+        return subprocess.run(
+            ["docker", "exec", "backup", "bash", "-c", command],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    assert target("stat -c %U /srv/restic/asso/config").strip() == "restic-rest-server"
+    accounts = target("cat /etc/restic-rest-server/users.htpasswd")
+    assert accounts.startswith("asso:$2y$")
