@@ -4,7 +4,7 @@
     collectif deploy -i inventories/myasso      build or update the server (site.yml)
     collectif check -i inventories/myasso       dry run: what deploy would change, with diffs
     collectif doctor -i inventories/myasso      health checks of every service
-    collectif backup -i inventories/myasso      set up the backups (restic, its timers)
+    collectif backup -i inventories/myasso      set up the backups (target, restic, timers)
     collectif restore -i inventories/myasso     put the latest snapshot back
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "deploy": ("site.yml", [], "build or update the server"),
     "check": ("site.yml", ["--check", "--diff"], "dry run: show what deploy would change"),
     "doctor": ("doctor.yml", [], "health checks of every service"),
-    "backup": ("backup.yml", [], "set up the backups (restic, its timers)"),
+    "backup": ("backup.yml", [], "set up the backups (the target's rest-server, restic, timers)"),
     "restore": ("restore.yml", [], "put the latest snapshot back (-e restore_snapshot=ID)"),
     "rebuild": ("rebuild.yml", [], "the server died: build a new one and restore onto it"),
 }

@@ -121,3 +121,83 @@ def test_the_drill_compared_files_with_the_server(host, backed_up):
     drill = json.loads(host.check_output("/usr/local/sbin/collectif-backup report"))["drill"]
     assert drill["files_restored"] > 0
     assert drill["files_compared"] > 0
+
+
+WRITER = """
+for i in $(seq 1 100000); do
+  runuser -u postgres -- psql -q -d app -c "SET ROLE app" -c "INSERT INTO ledger VALUES ($i)" || exit 1
+  mariadb app -e "INSERT INTO ledger VALUES ($i)" || exit 1
+  echo $i > /var/tmp/last-committed
+done
+"""
+
+
+def last_committed(host) -> int:
+    text = host.file("/var/tmp/last-committed").content_string.strip()  # "" mid-write
+    return int(text) if text.isdigit() else 0
+
+
+def contiguous_ids(listing: str) -> int:
+    """The highest id when the ids are exactly 1..n (no row lost inside), else fail."""
+    ids = sorted(int(line) for line in listing.split())
+    assert ids == list(range(1, len(ids) + 1)), ids[:20]
+    return len(ids)
+
+
+def test_a_backup_while_the_application_writes_keeps_every_committed_row(host, wait_until):
+    """Rows are committed one after the other during the whole backup: each database's
+    dump holds every row committed before it began, with none missing in between."""
+    host.check_output(f"{PG} 'DROP TABLE IF EXISTS ledger; CREATE TABLE ledger (id int)'")
+    host.check_output(f"{MARIADB} 'DROP TABLE IF EXISTS ledger; CREATE TABLE ledger (id int)'")
+    host.check_output("rm -f /var/tmp/last-committed")
+    host.check_output(f"cat > /var/tmp/writer.sh <<'EOF'\n{WRITER}\nEOF")
+    host.check_output("systemd-run --unit=ledger-writer bash /var/tmp/writer.sh")
+    try:
+        assert wait_until(lambda: host.file("/var/tmp/last-committed").exists, 30)
+        assert wait_until(
+            lambda: int(host.file("/var/tmp/last-committed").content_string) >= 20, 60
+        )
+        committed_before = int(host.file("/var/tmp/last-committed").content_string)
+        run = host.run("systemctl start collectif-backup@backup.service")
+        assert run.rc == 0
+        assert host.service("ledger-writer").is_running  # it wrote all along
+    finally:
+        host.run("systemctl stop ledger-writer")
+    pg_rows = sh(
+        host,
+        f"{RESTIC} dump latest /var/backups/collectif/postgresql/app.dump "
+        '| pg_restore --data-only --table=ledger -f - | grep -E "^[0-9]+$"',
+    )
+    mariadb_rows = sh(
+        host,
+        f"{RESTIC} dump latest /var/backups/collectif/mariadb/app.sql "
+        '| grep -o "INSERT INTO .ledger. VALUES .*" | grep -oE "[0-9]+"',
+    )
+    assert contiguous_ids(pg_rows) >= committed_before
+    assert contiguous_ids(mariadb_rows) >= committed_before
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_the_earlier_snapshots(host):
+    """A repository on an 8 MB disk: a first snapshot fits, the next one (20 MB more of
+    random data) does not. restic says why, maintenance mode is left, the first snapshot
+    is still there and the repository checks clean."""
+    small = "set -a; . /etc/collectif/restic.env; set +a; export RESTIC_REPOSITORY=/mnt/small/repo;"
+    host.check_output("mkdir -p /mnt/small && mount -t tmpfs -o size=8m tmpfs /mnt/small")
+    try:
+        sh(host, f"{RESTIC} init --repo /mnt/small/repo")
+        sh(host, f"{small} /usr/local/sbin/collectif-backup backup")
+        before = json.loads(sh(host, f"{small} restic snapshots --json"))
+        assert len(before) == 1
+        host.check_output("head -c 20000000 /dev/urandom > /srv/app/data/large")
+        run = host.run(f"bash -c '{small} /usr/local/sbin/collectif-backup backup'")
+        assert run.rc == 1
+        assert "no space left on device" in (run.stdout + run.stderr).lower()
+        assert "FAILED" in run.stdout
+        assert not host.file("/srv/app/MAINTENANCE").exists
+        after = json.loads(sh(host, f"{small} restic snapshots --json"))
+        assert [s["id"] for s in after] == [s["id"] for s in before]
+        host.check_output("rm /srv/app/data/large")
+        sh(host, f"{small} restic unlock")
+        assert host.run(f"bash -c '{small} restic check'").rc == 0
+    finally:
+        host.run("rm -f /srv/app/data/large; umount /mnt/small")

@@ -12,9 +12,11 @@ service wrote in /etc/collectif/backup.d/ (roles/restic, entry point dropin):
     collectif-backup drill             restore the latest snapshot into a scratch directory
                                        and compare a sample of files with the snapshot's
     collectif-backup report            the last results, as JSON (the health check reads it)
+    collectif-backup snapshots         the repository's snapshots, for a person to choose
 
 restic's repository and password come from the environment (EnvironmentFile=
-/etc/collectif/restic.env, root 0600). Only the Python standard library and PyYAML.
+/etc/collectif/restic.env, root 0600), or from that file when a person runs it by hand
+(sudo collectif-backup snapshots). Only the Python standard library and PyYAML.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ TAG = "collectif"
 # How long the repository may take to answer before the run gives up (restic itself keeps
 # retrying an unreachable server for many minutes).
 REPOSITORY_TIMEOUT = int(os.environ.get("COLLECTIF_BACKUP_REPOSITORY_TIMEOUT", "120"))
+ENVIRONMENT = Path(os.environ.get("COLLECTIF_BACKUP_ENVIRONMENT", "/etc/collectif/restic.env"))
 
 
 class BackupError(Exception):
@@ -433,15 +436,29 @@ def reports() -> Iterator[tuple[str, dict[str, Any]]]:
         yield kind, _load(kind)
 
 
+def read_environment() -> None:
+    """restic's settings from restic.env, unless the unit already gave them."""
+    if "RESTIC_REPOSITORY" in os.environ or not ENVIRONMENT.exists():
+        return
+    for line in ENVIRONMENT.read_text().splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not name.startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="collectif-backup", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "command", choices=["backup", "restore", "forget", "check", "drill", "report"]
+        "command",
+        choices=["backup", "restore", "forget", "check", "drill", "report", "snapshots"],
     )
     parser.add_argument(
         "snapshot", nargs="?", default="latest", help="for restore (default: latest)"
     )
     args = parser.parse_args(argv)
+    read_environment()
+    if args.command == "snapshots":
+        return subprocess.run(["restic", "snapshots", "--compact"], check=False).returncode
     wanted = settings()
     try:
         if args.command != "report":
