@@ -19,14 +19,20 @@ if (PHP_SAPI !== 'cli') {
     exit(1);
 }
 
+$answered = false;
+
 function finish(array $result): never
 {
+    global $answered;
+    $answered = true;
     echo json_encode($result, JSON_UNESCAPED_SLASHES), "\n";
     exit(0);
 }
 
 function fail(string $message): never
 {
+    global $answered;
+    $answered = true;
     fwrite(STDERR, "collectif-wp: $message\n");
     exit(1);
 }
@@ -58,6 +64,18 @@ $_SERVER['SERVER_SOFTWARE'] = 'nginx';
 $_SERVER['SERVER_PORT'] = '443';
 $_SERVER['HTTPS'] = 'on';
 $_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+
+// WordPress stops by itself when it cannot go on (wp_die: database unreachable, settings
+// missing), printing a page and exiting 0. Every command ends in finish() or fail(): if
+// neither was reached, say so in one line and exit 1, for Ansible to show.
+register_shutdown_function(static function () use ($command): void {
+    global $answered;
+    if (!$answered && $command !== 'site-cron') {
+        fwrite(STDERR, "collectif-wp: WordPress stopped before '$command' could answer "
+            . "(is the database up? are the settings in /etc/wordpress right?)\n");
+        exit(1);
+    }
+});
 
 if ($command === 'site-cron') {
     // One site's due events, by WordPress's own runner.
