@@ -123,6 +123,27 @@ def test_the_drill_compared_files_with_the_server(host, backed_up):
     assert drill["files_compared"] > 0
 
 
+def test_a_new_server_does_not_hide_the_snapshots_it_should_restore(host, backed_up):
+    """A server that has neither backed up nor restored (a rebuilt one, before its
+    restore) refuses to add its empty data as the latest snapshot; --adopt overrides."""
+    state = "/var/lib/collectif/backup"
+    host.check_output(f"mkdir -p /root/state && mv {state}/*.json /root/state/")
+    try:
+        before = sh(host, f"{RESTIC} snapshots --json")
+        run = host.run(f"bash -c '{BACKUP} backup'")
+        assert run.rc == 1
+        assert "has never backed up nor restored" in run.stdout
+        assert "collectif restore" in run.stdout
+        assert sh(host, f"{RESTIC} snapshots --json") == before
+        adopted = host.run(f"bash -c '{BACKUP} backup --adopt'")
+        assert adopted.rc == 0, adopted.stdout + adopted.stderr
+        assert (
+            len(json.loads(sh(host, f"{RESTIC} snapshots --json"))) == len(json.loads(before)) + 1
+        )
+    finally:
+        host.run(f"mv /root/state/*.json {state}/")
+
+
 WRITER = """
 for i in $(seq 1 100000); do
   runuser -u postgres -- psql -q -d app -c "SET ROLE app" -c "INSERT INTO ledger VALUES ($i)" || exit 1

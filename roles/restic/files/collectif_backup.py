@@ -22,7 +22,9 @@ restic's repository and password come from the environment (EnvironmentFile=
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -47,6 +49,7 @@ TAG = "collectif"
 # How long the repository may take to answer before the run gives up (restic itself keeps
 # retrying an unreachable server for many minutes).
 REPOSITORY_TIMEOUT = int(os.environ.get("COLLECTIF_BACKUP_REPOSITORY_TIMEOUT", "120"))
+LOCK = Path(os.environ.get("COLLECTIF_BACKUP_LOCK", "/run/lock/collectif-backup.lock"))
 ENVIRONMENT = Path(os.environ.get("COLLECTIF_BACKUP_ENVIRONMENT", "/etc/collectif/restic.env"))
 
 
@@ -226,8 +229,26 @@ def load_mariadb(database: dict[str, Any], directory: Path) -> None:
 # ---------------------------------------------------------------- backup
 
 
-def backup(dropins: Sequence[Dropin]) -> dict[str, Any]:
+def refuse_to_hide_older_data(adopt: bool) -> None:
+    """A server that has neither backed up nor restored yet, on a repository that already
+    holds snapshots, is most likely a new server being rebuilt: its empty services must
+    not become the "latest" snapshot that the restore would then bring back."""
+    if adopt or _load("backup") or _load("restore"):
+        return
+    found = json.loads(restic("snapshots", "--json", "--latest", "1", capture=True) or "[]")
+    if found:
+        newest = max(found, key=lambda snapshot: snapshot["time"])
+        raise BackupError(
+            f"this server has never backed up nor restored, and the repository already has "
+            f"snapshots (the newest {newest['short_id']} of {newest['time'][:16]}, from "
+            f"{newest['hostname']}): restore first (collectif restore), or, to keep this "
+            "server's data as it is, run: collectif-backup backup --adopt"
+        )
+
+
+def backup(dropins: Sequence[Dropin], adopt: bool = False) -> dict[str, Any]:
     """Maintenance modes on, dumps, one snapshot, maintenance modes off (always)."""
+    refuse_to_hide_older_data(adopt)
     started = time.monotonic()
     entered: list[Dropin] = []
     failures: list[str] = []
@@ -436,6 +457,32 @@ def reports() -> Iterator[tuple[str, dict[str, Any]]]:
         yield kind, _load(kind)
 
 
+def run(command: str, args: argparse.Namespace, wanted: dict[str, Any]) -> dict[str, Any]:
+    if command == "backup":
+        return backup(read_dropins(), args.adopt)
+    if command == "restore":
+        return restore(read_dropins(), args.snapshot)
+    if command == "forget":
+        return forget(wanted["keep"])
+    if command == "check":
+        return check(int(wanted["check_subsets"]))
+    return drill(int(wanted["drill_sample"]))
+
+
+@contextlib.contextmanager
+def one_at_a_time(command: str) -> Iterator[None]:
+    """One collectif-backup at a time on this server: a restore waits for the hourly
+    backup to end (and the other way round), so neither sees the other's half-work."""
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"{command}: waiting for the collectif-backup already running to end")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def read_environment() -> None:
     """restic's settings from restic.env, unless the unit already gave them."""
     if "RESTIC_REPOSITORY" in os.environ or not ENVIRONMENT.exists():
@@ -455,30 +502,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "snapshot", nargs="?", default="latest", help="for restore (default: latest)"
     )
+    parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help="backup: take the first snapshot of a server even though the repository "
+        "already has some (this server's data is the one to keep)",
+    )
     args = parser.parse_args(argv)
     read_environment()
     if args.command == "snapshots":
         return subprocess.run(["restic", "snapshots", "--compact"], check=False).returncode
     wanted = settings()
     try:
-        if args.command != "report":
-            reach_repository()
-        if args.command == "backup":
-            result = backup(read_dropins())
-        elif args.command == "restore":
-            result = restore(read_dropins(), args.snapshot)
-        elif args.command == "forget":
-            result = forget(wanted["keep"])
-        elif args.command == "check":
-            result = check(int(wanted["check_subsets"]))
-        elif args.command == "drill":
-            result = drill(int(wanted["drill_sample"]))
-        else:
+        if args.command == "report":
             result = dict(reports())
             # Written by the role when it set the backups up: a new server's grace period.
             enabled_at = STATE / "enabled-at"
             if enabled_at.exists():
                 result["enabled_at"] = enabled_at.read_text().strip()
+        else:
+            reach_repository()
+            with one_at_a_time(args.command):
+                result = run(args.command, args, wanted)
     except BackupError as failure:
         log(f"FAILED: {failure}")
         return 1
