@@ -192,7 +192,8 @@ def test_a_backup_while_the_application_writes_keeps_every_committed_row(host, w
     mariadb_rows = sh(
         host,
         f"{RESTIC} dump latest /var/backups/collectif/mariadb/app.sql "
-        '| grep -o "INSERT INTO .ledger. VALUES .*" | grep -oE "[0-9]+"',
+        # MariaDB 11 writes one row per line after "INSERT INTO `ledger` VALUES".
+        '| sed -n "/^INSERT INTO .ledger. VALUES/,/;$/p" | grep -oE "[0-9]+"',
     )
     assert contiguous_ids(pg_rows) >= committed_before
     assert contiguous_ids(mariadb_rows) >= committed_before
