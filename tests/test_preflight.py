@@ -181,6 +181,21 @@ def test_spec_errors_become_lines():
     ]
 
 
+def test_a_value_that_cannot_be_computed_is_a_problem_too():
+    results = [
+        {
+            "item": "restic",
+            "failed": True,
+            "msg": "Task failed: object of type 'HostVarsVars' has no attribute 'ansible_host'",
+        },
+        {"item": "base", "failed": False},
+    ]
+    assert spec_problems(results, "inventories/asso") == [
+        "role restic: its variables could not be read (object of type 'HostVarsVars' has no "
+        "attribute 'ansible_host'). Set them in inventories/asso/group_vars or host_vars."
+    ]
+
+
 @pytest.mark.parametrize("mirror", ["https://mirror.example.org/collectif", "file:///srv/mirror"])
 def test_artifact_mirror_accepted(mirror):
     assert check({"collectif_artifact_mirror": mirror}) == []

@@ -666,6 +666,15 @@ def spec_problems(
     lines: list[str] = []
     for result in results:
         role = result.get("item", "?")
-        for error in result.get("argument_errors") or []:
+        errors = result.get("argument_errors") or []
+        for error in errors:
             lines.append(f"role {role}: {str(error).rstrip('.')}. Set it in {where}.")
+        if result.get("failed") and not errors:
+            # Not a wrong value but one that cannot be computed (an undefined variable, a
+            # lookup that fails): the role would fail on it too, later and half-way.
+            reason = str(result.get("msg", "unknown error")).removeprefix("Task failed: ")
+            lines.append(
+                f"role {role}: its variables could not be read ({reason.rstrip('.')}). "
+                f"Set them in {where}."
+            )
     return lines
