@@ -153,29 +153,29 @@ def reach_repository() -> None:
 # ---------------------------------------------------------------- databases
 
 
+def _dump(argv: list[str], target: Path, what: str) -> Path:
+    """Run a dump command whose standard output is the dump, into target (root's only)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with target.open("wb") as out:
+        done = subprocess.run(argv, stdout=out, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"{what} failed (exit code {done.returncode})")
+    return target
+
+
 def dump_postgresql(database: dict[str, Any], directory: Path) -> Path:
     """pg_dump's custom format, as PostgreSQL's user, read by root into the dump file."""
-    target = directory / "postgresql" / f"{database['name']}.dump"
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     argv = ["runuser", "-u", "postgres", "--", "pg_dump", "--format=custom"]
     argv += [f"--exclude-table-data={table}" for table in database.get("exclude_table_data", [])]
-    with target.open("wb") as out:
-        done = subprocess.run([*argv, database["name"]], stdout=out, check=False)
-    if done.returncode != 0:
-        raise BackupError(f"pg_dump of {database['name']} failed (exit code {done.returncode})")
-    return target
+    target = directory / "postgresql" / f"{database['name']}.dump"
+    return _dump([*argv, database["name"]], target, f"pg_dump of {database['name']}")
 
 
 def dump_mariadb(database: dict[str, Any], directory: Path) -> Path:
     """A consistent dump (one transaction) through root's socket."""
-    target = directory / "mariadb" / f"{database['name']}.sql"
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     argv = ["mariadb-dump", "--single-transaction", "--routines", "--triggers", "--events"]
-    with target.open("wb") as out:
-        done = subprocess.run([*argv, database["name"]], stdout=out, check=False)
-    if done.returncode != 0:
-        raise BackupError(f"mariadb-dump of {database['name']} failed ({done.returncode})")
-    return target
+    target = directory / "mariadb" / f"{database['name']}.sql"
+    return _dump([*argv, database["name"]], target, f"mariadb-dump of {database['name']}")
 
 
 def load_postgresql(database: dict[str, Any], directory: Path) -> None:
