@@ -61,7 +61,7 @@ BROKEN = {
         },
         None,
         [
-            "nginx_sites[0].server_names[1]: 'www example' is not a domain name",
+            "nginx_sites[0]: server name 'www example' is not a domain name",
             "role nginx: argument 'nginx_hsts_max_age' is of type str",
             "php_fpm_extensions: 'intll' (did you mean 'intl'",
         ],
@@ -81,7 +81,7 @@ BROKEN = {
         [
             "group nextcloud: has 2 hosts (asso1, asso2); nextcloud runs on one host only",
             "host asso2 is in nextcloud but not in 'servers'",
-            "group nextclowd: is not a collectif group; did you mean 'nextcloud'?",
+            "group nextclowd: is not a collectif group: no collectif service runs on it (did you mean 'nextcloud'?)",
         ],
     ),
 }

@@ -1,0 +1,67 @@
+"""Inventory checks run before any host is touched (the first play of site.yml).
+
+`problems()` looks at one host's variables and the inventory's groups and returns every
+problem found, each as one line that names the variable, says what is wrong and where to
+set it. Nothing stops at the first problem: a volunteer fixes them all in one go.
+
+The association's values and the groups are checked on every host. The other checks
+belong to services: each module here names the roles it checks (ROLES), and runs only on
+a host that runs one of them, as the roles' meta/collectif.yml say (services.on_groups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from . import association, backup, base, matrix, web, wordpress
+from . import groups as inventory_groups  # `groups` is problems()'s argument
+from .common import Host, Places, Problem, shown_path
+
+__all__ = ["SERVICE_CHECKS", "Problem", "problems", "spec_problems"]
+
+Check = Callable[[Host], list[Problem]]
+# Each service module's roles and checks; a module's checks run when the host runs one
+# of its roles.
+SERVICE_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = tuple(
+    (module.ROLES, module.problems) for module in (base, web, backup, matrix, wordpress)
+)
+
+
+def problems(
+    hostvars: Mapping[str, Any],
+    groups: Mapping[str, Sequence[str]],
+    host: str,
+    inventory_dir: str | None = None,
+) -> list[str]:
+    """Every problem with `host`'s variables, as readable lines (empty when all is well)."""
+    checked = Host(host, hostvars, groups, Places(shown_path(inventory_dir), host))
+    found = association.problems(checked) + inventory_groups.problems(checked)
+    if association.needs_secret_key(checked):
+        found += association.secret_key_problems(checked)
+    for roles, check in SERVICE_CHECKS:
+        if checked.roles.intersection(roles):
+            found += check(checked)
+    return [str(p) for p in sorted(set(found))]
+
+
+def spec_problems(
+    results: Sequence[Mapping[str, Any]], inventory_dir: str | None = None
+) -> list[str]:
+    """Lines for the argument-spec errors registered by the preflight's validation loop."""
+    where = f"{shown_path(inventory_dir)}/group_vars or host_vars"
+    lines: list[str] = []
+    for result in results:
+        role = result.get("item", "?")
+        errors = result.get("argument_errors") or []
+        for error in errors:
+            lines.append(f"role {role}: {str(error).rstrip('.')}. Set it in {where}.")
+        if result.get("failed") and not errors:
+            # Not a wrong value but one that cannot be computed (an undefined variable, a
+            # lookup that fails): the role would fail on it too, later and half-way.
+            reason = str(result.get("msg", "unknown error")).removeprefix("Task failed: ")
+            lines.append(
+                f"role {role}: its variables could not be read ({reason.rstrip('.')}). "
+                f"Set them in {where}."
+            )
+    return lines

@@ -1,0 +1,81 @@
+"""The association's own values (group_vars/all/association.yml), checked on every host:
+its domain and address, its environment, its plans, its artifact mirror, and the secret
+key when the host runs a service that derives passwords from it."""
+
+from __future__ import annotations
+
+from .. import secrets, validators
+from .common import ENVIRONMENTS, Host, Problem, check, named_items
+
+# The values every inventory gives, with an example for the message when one is missing.
+REQUIRED = (
+    ("collectif_domain", validators.domain_problem, "example.org"),
+    ("collectif_admin_email", validators.email_problem, "bureau@example.org"),
+)
+MIRROR_SCHEMES = ("http://", "https://", "file:///")
+# How to make the key, after the rule's own sentence (secrets.key_problem).
+MAKE_A_KEY = (
+    "Make one with `openssl rand -hex 32`, keep it encrypted as vault_collectif_secret_key "
+    "in group_vars/all/vault.yml (ansible-vault create), and refer to it from association.yml"
+)
+
+
+def problems(host: Host) -> list[Problem]:
+    """The values every host reads, whatever it runs."""
+    where = host.places.association
+    found: list[Problem] = []
+    for variable, rule, example in REQUIRED:
+        value = host.vars.get(variable)
+        if value in (None, ""):
+            found.append(Problem(variable, f"is required (for example: {example})", where))
+        else:
+            found += check(variable, value, rule, where)
+    mirror = host.vars.get("collectif_artifact_mirror", "")
+    if mirror and not str(mirror).startswith(MIRROR_SCHEMES):
+        found.append(
+            Problem(
+                "collectif_artifact_mirror",
+                f"'{mirror}' is not a mirror address: it starts with https://, http:// "
+                "or file:/// (a directory on the controller)",
+                where,
+            )
+        )
+    if host.environment not in ENVIRONMENTS:
+        found.append(
+            Problem(
+                "collectif_environment",
+                f"'{host.environment}' is not one of {', '.join(ENVIRONMENTS)}",
+                where,
+            )
+        )
+    return found + _plans(host.vars.get("collectif_plans", []), where)
+
+
+def _plans(plans: object, where: str) -> list[Problem]:
+    items, found = named_items(
+        plans,
+        "collectif_plans",
+        "plans (name, nextcloud_quota)",
+        "a name and a nextcloud_quota",
+        "'{name}' is used by two plans",
+        where,
+        name_rule=validators.slug_problem,
+    )
+    for label, plan in items:
+        found += check(
+            f"{label}.nextcloud_quota", plan.get("nextcloud_quota"), validators.quota_problem, where
+        )
+    return found
+
+
+def needs_secret_key(host: Host) -> bool:
+    """Whether a service of the host derives passwords or tokens from the key (its
+    declaration lists secrets): without the key, that role would fail half-way."""
+    return any(service.secrets for service in host.services)
+
+
+def secret_key_problems(host: Host) -> list[Problem]:
+    message = secrets.key_problem(host.vars.get("collectif_secret_key"))
+    if message is None:
+        return []
+    return [Problem("collectif_secret_key", f"{message}. {MAKE_A_KEY}", host.places.association)]

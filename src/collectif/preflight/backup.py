@@ -1,0 +1,81 @@
+"""Where a server's snapshots go (the restic role): off the server, on a real one (a
+rest-server, S3 or SFTP). A repository on the server's own disk dies with it."""
+
+from __future__ import annotations
+
+import re
+
+from .common import BACKUP_GROUP, Host, Problem
+
+ROLES = ("restic",)
+# restic repositories collectif knows; a local path is for tests and the demo only.
+RESTIC_REPOSITORY = re.compile(r"^(rest:https?://|s3:https://|sftp:|/)")
+RESTIC_S3_KEYS = ("restic_s3_access_key_id", "restic_s3_secret_access_key")
+# rest-server's account names (also the repository's path on the backup server).
+REST_USER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def problems(host: Host) -> list[Problem]:
+    where = host.places.association
+    found = _repository(host, where)
+    user = host.vars.get("restic_rest_user")
+    if user and not (isinstance(user, str) and REST_USER.match(user)):
+        found.append(
+            Problem(
+                "restic_rest_user",
+                f"'{user}' is not a rest-server account name: lowercase letters, digits, "
+                "hyphens and underscores, starting with a letter or digit",
+                where,
+            )
+        )
+    return found
+
+
+def _repository(host: Host, where: str) -> list[Problem]:
+    production = host.environment == "production"
+    repository = host.vars.get("restic_repository") or ""
+    if not repository:
+        # Without a repository and without a backup target, site.yml sets up no backups.
+        if production and not host.groups.get(BACKUP_GROUP):
+            return [
+                Problem(
+                    "restic_repository",
+                    f"is empty and the inventory has no host in {BACKUP_GROUP}: this server "
+                    f"would have no backups; add a second server to {BACKUP_GROUP} (it gets a "
+                    "restic rest-server), or set restic_repository to a rest:, s3: or sftp: "
+                    "repository",
+                    where,
+                )
+            ]
+        return []
+    if not isinstance(repository, str) or not RESTIC_REPOSITORY.match(repository):
+        return [
+            Problem(
+                "restic_repository",
+                f"'{repository}' is not a restic repository URL: use "
+                "rest:https://host:8000/name/, s3:https://s3.<region>.io.cloud.ovh.net/<bucket>, "
+                "sftp:user@host:/path, or (tests and demo only) an absolute path",
+                where,
+            )
+        ]
+    if repository.startswith("/") and production:
+        return [
+            Problem(
+                "restic_repository",
+                f"'{repository}': a repository on the server's own disk is lost with the "
+                "server; use a rest:, s3: or sftp: repository",
+                where,
+            )
+        ]
+    if repository.startswith("s3:"):
+        return [
+            Problem(
+                variable,
+                "is required with an s3: restic_repository (the keys of an OVH Object "
+                "Storage user; keep them in the vault)",
+                where,
+            )
+            for variable in RESTIC_S3_KEYS
+            if not host.vars.get(variable)
+        ]
+    return []

@@ -1,0 +1,90 @@
+"""The base role's rules beyond its argument specs' types: admins who can log in, a short
+host name, a locale that is generated, networks and ports in range. Servers and backup
+targets both get the base role (admins, SSH hardening, firewall), so both are checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import validators
+from .common import Host, Problem, as_list, check
+
+ROLES = ("base",)
+
+
+def problems(host: Host) -> list[Problem]:
+    return _admins(host) + _host_values(host)
+
+
+def _admins(host: Host) -> list[Problem]:
+    where = host.places.association
+    users = host.vars.get("base_admin_users", [])
+    if not isinstance(users, list):
+        return [Problem("base_admin_users", "must be a list of admins (name, ssh_keys)", where)]
+    found: list[Problem] = []
+    with_keys = 0
+    for index, user in enumerate(users):
+        label = f"base_admin_users[{index}]"
+        if not isinstance(user, Mapping):
+            found.append(Problem(label, "must have a name and ssh_keys", where))
+            continue
+        found += check(f"{label}.name", user.get("name"), validators.username_problem, where)
+        keys = user.get("ssh_keys", [])
+        if not isinstance(keys, list):
+            found.append(Problem(f"{label}.ssh_keys", "must be a list of public keys", where))
+            continue
+        for key_index, key in enumerate(keys):
+            found += check(f"{label}.ssh_keys[{key_index}]", key, validators.ssh_key_problem, where)
+        if user.get("state", "present") == "present" and keys:
+            with_keys += 1
+    if host.environment == "production" and with_keys == 0:
+        found.append(
+            Problem(
+                "base_admin_users",
+                "no admin with an SSH key: on a real server password logins are turned off, "
+                "so add at least one admin with the content of their ~/.ssh/id_ed25519.pub",
+                where,
+            )
+        )
+    return found
+
+
+def _host_values(host: Host) -> list[Problem]:
+    """Values set per host (host_vars): name, locale, firewall and SSH settings."""
+    found: list[Problem] = []
+    where = host.places.host_file
+    if "base_hostname" in host.vars and not _short_name(host.vars["base_hostname"]):
+        found.append(
+            Problem(
+                "base_hostname",
+                f"'{host.vars['base_hostname']}' is not a short host name (lowercase letters, "
+                "digits, hyphens, no dots)",
+                where,
+            )
+        )
+    locale = host.vars.get("base_locale")
+    locales = host.vars.get("base_locales")
+    if locale is not None and isinstance(locales, list) and locale not in locales:
+        found.append(Problem("base_locale", f"'{locale}' is not in base_locales {locales}", where))
+    for variable in ("base_firewall_ssh_sources", "base_fail2ban_ignoreip"):
+        for index, network in enumerate(as_list(host.vars.get(variable))):
+            found += check(f"{variable}[{index}]", network, validators.network_problem, where)
+    # Ports of the wrong type are reported by the argument specs; here only the range.
+    for variable in ("base_firewall_tcp_ports", "base_firewall_udp_ports"):
+        for index, port in enumerate(as_list(host.vars.get(variable))):
+            if isinstance(port, int):
+                found += check(f"{variable}[{index}]", port, validators.port_problem, where)
+    port = host.vars.get("base_sshd_port")
+    if isinstance(port, int):
+        found += check("base_sshd_port", port, validators.port_problem, where)
+    return found
+
+
+def _short_name(value: Any) -> bool:
+    """A host name without its domain: one DNS label."""
+    return (
+        isinstance(value, str)
+        and "." not in value
+        and validators.domain_problem(f"{value}.example.org") is None
+    )

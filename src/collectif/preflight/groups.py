@@ -1,0 +1,91 @@
+"""The inventory's groups (hosts.yml): each must be one a collectif service runs on, as
+the roles declare in meta/collectif.yml; a group nothing runs on would deploy nothing,
+silently, so it is refused rather than ignored."""
+
+from __future__ import annotations
+
+import difflib
+
+from .. import services
+from .common import BACKUP_GROUP, SERVERS_GROUP, Host, Problem
+
+# Hosts that run Pebble, the ACME test server (demo and tests only).
+PEBBLE_GROUP = "pebble"
+# Groups that may hold several hosts and need no other group; every other known group is
+# a service's, run on one host (for now) that is also one of the servers.
+SHARED_GROUPS = (SERVERS_GROUP, BACKUP_GROUP, PEBBLE_GROUP)
+# Groups every Ansible inventory has.
+IMPLICIT_GROUPS = ("all", "ungrouped")
+
+
+def service_groups() -> tuple[str, ...]:
+    """The groups of services that run once per association."""
+    return tuple(group for group in services.known_groups() if group not in SHARED_GROUPS)
+
+
+def problems(host: Host) -> list[Problem]:
+    where = host.places.hosts_file
+    found: list[Problem] = []
+    mine = [group for group in service_groups() if host.in_group(group)]
+    for group in mine:
+        members = list(host.groups[group])
+        if len(members) > 1:
+            found.append(
+                Problem(
+                    f"group {group}",
+                    f"has {len(members)} hosts ({', '.join(members)}); "
+                    f"{group} runs on one host only",
+                    where,
+                )
+            )
+        if not host.in_group(SERVERS_GROUP):
+            found.append(
+                Problem(
+                    f"group {group}",
+                    f"host {host.name} is in {group} but not in '{SERVERS_GROUP}', "
+                    "so it would get no firewall or admin accounts; add it to "
+                    f"'{SERVERS_GROUP}'",
+                    where,
+                )
+            )
+    production = host.environment == "production"
+    if host.in_group(PEBBLE_GROUP) and production:
+        found.append(
+            Problem(
+                f"group {PEBBLE_GROUP}",
+                f"host {host.name} is a real server (collectif_environment production), and "
+                "Pebble issues certificates no browser trusts; take it out of the group",
+                where,
+            )
+        )
+    if host.in_group(BACKUP_GROUP) and production and mine:
+        found.append(
+            Problem(
+                f"group {BACKUP_GROUP}",
+                f"host {host.name} would hold the backups of its own services "
+                f"({', '.join(mine)}): a backup on the same machine is lost with it; "
+                "use a second server",
+                where,
+            )
+        )
+    return found + _unknown(host)
+
+
+def _unknown(host: Host) -> list[Problem]:
+    """One problem per group of the host that no service runs on, with a guess."""
+    known = services.known_groups()
+    found: list[Problem] = []
+    for group in host.group_names:
+        if group in IMPLICIT_GROUPS or group in known:
+            continue
+        guess = difflib.get_close_matches(group, known, n=1, cutoff=0.75)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        found.append(
+            Problem(
+                f"group {group}",
+                f"is not a collectif group: no collectif service runs on it{hint}, so nothing "
+                f"would be deployed for it; the groups collectif knows are {', '.join(known)}",
+                host.places.hosts_file,
+            )
+        )
+    return found

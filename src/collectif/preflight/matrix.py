@@ -1,0 +1,100 @@
+"""Matrix: Synapse's server name and its delegation from the bare domain, and the
+bridges to other chat networks (the catalogue is bridges.py's)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .. import bridges, validators
+from .common import Host, Problem, as_list, check
+
+ROLES = ("synapse", "mautrix_bridge")
+MATRIX_ID = re.compile(r"^@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?$")
+TELEGRAM_HASH = re.compile(r"[0-9a-f]{32}")
+
+
+def problems(host: Host) -> list[Problem]:
+    found: list[Problem] = []
+    if "synapse" in host.roles:
+        found += _synapse(host, host.places.association)
+    if "mautrix_bridge" in host.roles:
+        found += _bridges(host, host.places.association)
+    return found
+
+
+def _synapse(host: Host, where: str) -> list[Problem]:
+    server_name = host.vars.get("synapse_server_name", host.vars.get("collectif_domain"))
+    found: list[Problem] = []
+    if "synapse_server_name" in host.vars:
+        found += check("synapse_server_name", server_name, validators.domain_problem, where)
+    # WordPress serves the bare domain, and Synapse's delegation files with it.
+    if "wordpress" in host.roles:
+        return found
+    # Otherwise one of the inventory's sites must serve the bare domain, where other
+    # servers and clients look for /.well-known/matrix/*.
+    site = host.vars.get("synapse_wellknown_site", "accueil")
+    served = [
+        s
+        for s in as_list(host.vars.get("nginx_sites"))
+        if isinstance(s, Mapping)
+        and s.get("name") == site
+        and server_name in as_list(s.get("server_names"))
+    ]
+    if not served:
+        found.append(
+            Problem(
+                "nginx_sites",
+                f"Matrix needs the bare domain {server_name} served over HTTPS for its "
+                f"/.well-known/matrix files, and no site named '{site}' serves it. Add "
+                f"one (name: {site}, server_names: [{server_name}], return: '301 "
+                f"https://matrix.{server_name}'), or put this host in the wordpress group",
+                where,
+            )
+        )
+    return found
+
+
+def _bridges(host: Host, where: str) -> list[Problem]:
+    networks = host.vars.get("mautrix_bridge_networks", [])
+    if not isinstance(networks, list):
+        return [
+            Problem("mautrix_bridge_networks", "must be a list, e.g. [whatsapp, signal]", where)
+        ]
+    found: list[Problem] = []
+    for network in networks:
+        # A name, or what YAML made of one (a mapping would not even be hashable).
+        shown = network if isinstance(network, str) else str(network)
+        found += check("mautrix_bridge_networks", shown, bridges.network_problem, where)
+    if "telegram" in networks and not _telegram_app(host):
+        found.append(
+            Problem(
+                "mautrix_bridge_telegram_api_id",
+                "and mautrix_bridge_telegram_api_hash are needed by the Telegram bridge: "
+                "log in at https://my.telegram.org with the association's phone number, "
+                "open 'API development tools', create an app, and keep its api_id (a "
+                "number) and api_hash (32 hexadecimal characters) in the vault",
+                where,
+            )
+        )
+    admins = host.vars.get("mautrix_bridge_admins", [])
+    domain = host.vars.get("collectif_domain", "example.org")
+    for admin in admins if isinstance(admins, list) else [admins]:
+        if not isinstance(admin, str) or not MATRIX_ID.match(admin):
+            found.append(
+                Problem(
+                    "mautrix_bridge_admins",
+                    f"'{admin}' is not a Matrix ID; write it as @name:{domain}",
+                    where,
+                )
+            )
+    return found
+
+
+def _telegram_app(host: Host) -> bool:
+    """Whether the Telegram app's credentials look right: the id a number, or its digits
+    as a string (as a vault value usually is), the hash 32 hexadecimal characters."""
+    api_id = host.vars.get("mautrix_bridge_telegram_api_id")
+    api_hash = host.vars.get("mautrix_bridge_telegram_api_hash")
+    valid_id = not isinstance(api_id, bool) and str(api_id).isdigit() and int(api_id) > 0
+    return valid_id and TELEGRAM_HASH.fullmatch(str(api_hash or "")) is not None

@@ -1,0 +1,82 @@
+"""nginx's sites and ACME settings, PHP's extensions, on the servers."""
+
+import pytest
+from test_preflight import check
+
+SITE = {"name": "accueil", "server_names": ["example.org", "www.example.org"], "return": "204"}
+
+
+def test_a_good_site_has_no_problem():
+    assert check({"nginx_sites": [SITE]}) == []
+
+
+def test_a_server_name_that_is_not_a_domain_is_refused():
+    bad = dict(SITE, server_names=["example.org", "Www.Example.org", "exa mple.org"])
+    assert check({"nginx_sites": [bad]}) == [
+        "nginx_sites[0]: server name 'Www.Example.org' has uppercase letters; write it "
+        "in lowercase ('www.example.org'). Set it in inventories/asso/group_vars/all/association.yml.",
+        "nginx_sites[0]: server name 'exa mple.org' is not a domain name: use letters, "
+        "digits and hyphens between dots, like example.org. "
+        "Set it in inventories/asso/group_vars/all/association.yml.",
+    ]
+
+
+def test_sites_need_unique_names_and_one_target():
+    other = dict(SITE, root="/var/www/x", server_names=["www.example.org"])
+    lines = check({"nginx_sites": [SITE, other]})
+    assert any("nginx_sites[1].name: 'accueil' names two sites" in line for line in lines)
+    assert any("'www.example.org' is already served by site 'accueil'" in line for line in lines)
+    assert any("nginx_sites[1]: gives root and return" in line for line in lines)
+
+
+def test_php_socket_needs_a_root():
+    site = {"name": "x", "server_names": ["x.example.org"], "php_socket": "/run/php/x.sock"}
+    assert check({"nginx_sites": [site]}) == [
+        "nginx_sites[0]: php_socket needs a root, where the PHP files are. "
+        "Set it in inventories/asso/group_vars/all/association.yml."
+    ]
+
+
+def test_dns_ovh_needs_the_three_keys():
+    lines = check({"nginx_acme_challenge": "dns-ovh", "nginx_acme_ovh_consumer_key": "k"})
+    assert [line.split(":")[0] for line in lines] == [
+        "nginx_acme_ovh_application_key",
+        "nginx_acme_ovh_application_secret",
+    ]
+
+
+def test_unknown_php_extension_gets_a_suggestion():
+    (line,) = check({"php_fpm_extensions": ["intl", "mbstrng"]})
+    assert line.startswith("php_fpm_extensions: 'mbstrng' (did you mean 'mbstring'?)")
+
+
+def test_a_site_without_server_names_is_refused():
+    site = {"name": "x", "return": "204"}
+    assert check({"nginx_sites": [site]}) == [
+        "nginx_sites[0]: server_names must list the site's domain names. "
+        "Set it in inventories/asso/group_vars/all/association.yml."
+    ]
+
+
+def test_a_bad_site_name_is_reported_once():
+    (line,) = check({"nginx_sites": [dict(SITE, name="Accueil")]})
+    assert line.startswith("nginx_sites[0]: name 'Accueil' must be lowercase letters")
+
+
+def test_a_misspelt_site_key_is_refused():
+    (line,) = check(
+        {"nginx_sites": [{"name": "x", "server_names": ["x.example.org"], "retrun": "204"}]}
+    )
+    assert line.startswith("nginx_sites[0]: has unknown keys retrun (the keys: name, server_names")
+
+
+def test_inline_locations_are_checked():
+    site = dict(SITE, locations=[{"path": "/x", "match": "glob"}])
+    (line,) = check({"nginx_sites": [site]})
+    assert line.startswith("nginx_sites[0]: location: '/x': match is one of prefix, exact")
+
+
+@pytest.mark.parametrize("sites", ["accueil", ["accueil"]])
+def test_sites_must_be_a_list_of_mappings(sites):
+    (line,) = check({"nginx_sites": sites})
+    assert line.startswith("nginx_sites")
