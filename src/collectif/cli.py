@@ -27,7 +27,7 @@ from typing import Any
 
 import ansible_runner
 
-from collectif import secrets
+from . import secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
     vault.add_argument("-i", "--inventory", required=True, help="the inventory directory")
     vault.add_argument(
         "--show",
-        choices=sorted(secrets.SHOWABLE),
+        choices=sorted(secrets.showable()),
         help="print this password, derived from the key (it goes to your terminal only)",
     )
     commands.add_parser("demo", help="start or update the local demo server")
@@ -98,7 +98,7 @@ def show_secret(inventory: str, name: str) -> int:
             "must both exist (run `collectif secrets -i ...` once to make them)"
         )
         return 1
-    wanted = secrets.SHOWABLE[name]
+    wanted = secrets.showable()[name]
     print(f"{wanted.who}: {secrets.show(Path(inventory), name)}")
     print(
         f"(derived from collectif_secret_key; if the inventory sets {wanted.variable}, "

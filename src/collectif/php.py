@@ -171,3 +171,87 @@ def packages(extensions: Iterable[str], version: str = "8.4") -> list[str]:
         raise UnknownExtensionError(problem)
     wanted = {EXTENSIONS[_key(name)] for name in names}
     return sorted(p.format(version=version) for p in wanted if p is not None)
+
+
+# A pool's keys (the php_fpm role's php_fpm_pools_auto items) and their defaults; None:
+# computed from the others.
+POOL_KEYS: dict[str, Any] = {
+    "name": None,
+    "user": None,
+    "group": None,
+    "home": None,
+    "extensions": [],
+    "pm": "ondemand",
+    "max_children": 5,
+    "memory_limit": "256M",
+    "upload_max_filesize": "64M",
+    "max_execution_time": 60,
+    "request_terminate_timeout": None,
+    "env": {},
+    "php_admin_values": {},
+}
+PM_MODES = ("ondemand", "dynamic", "static")
+_POOL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# PHP-FPM clears the environment; without PATH, applications cannot find the programs they
+# run (Nextcloud's admin page warns about it).
+_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def pool_problems(pool: Any) -> list[str]:
+    """What is wrong with one pool, each as a short sentence (empty when it is good)."""
+    if not isinstance(pool, dict) or not isinstance(pool.get("name"), str):
+        return ["must have a name"]
+    found: list[str] = []
+    name = pool["name"]
+    if not _POOL_NAME.match(name) or name == "www":
+        found.append(
+            f"name '{name}' must be lowercase letters, digits, _ and -, starting with a letter "
+            "(32 at most), and not www (Debian's default pool, which the role removes)"
+        )
+    unknown = sorted(set(pool) - set(POOL_KEYS))
+    if unknown:
+        found.append(f"has unknown keys {', '.join(unknown)} (the keys: {', '.join(POOL_KEYS)})")
+    for key in ("user", "group"):
+        value = pool.get(key)
+        if value is not None and not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", str(value)):
+            found.append(f"{key} '{value}' is not a system user or group name")
+    if pool.get("pm", "ondemand") not in PM_MODES:
+        found.append(f"pm is one of {', '.join(PM_MODES)}")
+    if int(pool.get("max_children", 5)) < 1:
+        found.append("max_children must be 1 or more")
+    problem = unknown_extensions_problem(pool.get("extensions", []))
+    if problem:
+        found.append(problem)
+    return found
+
+
+def pools(items: Iterable[Any], socket: str, sessions_dir: str) -> list[dict[str, Any]]:
+    """Every pool of the host with all its keys, socket and session directory included
+    (`socket` is the php_fpm role's pattern, "%s" standing for the pool's name)."""
+    found: list[dict[str, Any]] = []
+    for item in items:
+        problems = pool_problems(item)
+        if problems:
+            raise ValueError(f"PHP-FPM pool '{dict(item).get('name')}': {'; '.join(problems)}")
+        pool = {key: item.get(key, default) for key, default in POOL_KEYS.items()}
+        name = pool["name"]
+        pool["user"] = pool["user"] or name
+        pool["group"] = pool["group"] or pool["user"]
+        pool["home"] = pool["home"] or f"/var/lib/{name}"
+        # max_execution_time counts CPU time only; the wall-clock limit also ends a worker
+        # stuck on a database or a remote server: a minute more by default.
+        if pool["request_terminate_timeout"] is None:
+            pool["request_terminate_timeout"] = int(pool["max_execution_time"]) + 60
+        pool["env"] = {"PATH": _PATH, **(pool["env"] or {})}
+        pool["sessions"] = f"{sessions_dir}/{name}"
+        pool["php_admin_values"] = {
+            "session.save_path": pool["sessions"],
+            **(pool["php_admin_values"] or {}),
+        }
+        pool["socket"] = socket % name
+        found.append(pool)
+    names = [pool["name"] for pool in found]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"PHP-FPM pools: two pools are named {', '.join(twice)}")
+    return found

@@ -19,30 +19,11 @@ from pathlib import Path
 from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import VaultLib, VaultSecret
 
+from . import services
+
 KEY_VARIABLE = "vault_collectif_secret_key"
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A password a person types, derived from the key as the role's defaults derive it."""
-
-    purpose: str  # the label hashed with the key, as in the role's default
-    length: int  # how many hexadecimal characters the role keeps
-    variable: str  # the role variable an inventory may set instead
-    who: str  # whose password it is, for the message
-
-
-# Only passwords that people type: service-to-service tokens never need showing.
-SHOWABLE: dict[str, Derived] = {
-    "nextcloud-admin": Derived(
-        "nextcloud.admin", 24, "nextcloud_admin_password", "Nextcloud's first administrator"
-    ),
-    "wordpress-admin": Derived(
-        "wordpress.admin", 24, "wordpress_admin_password", "WordPress's network administrator"
-    ),
-    # To read the backups with restic alone, should collectif itself be out of reach.
-    "restic": Derived("restic.password", 64, "restic_password", "the backups' repository"),
-}
+# The key's shortest length: `collectif secrets` makes 64 hexadecimal characters.
+MIN_KEY = 32
 
 
 @dataclass(frozen=True)
@@ -107,12 +88,33 @@ def read_key(inventory: Path, config_home: Path | None = None) -> str:
     return value.strip()
 
 
+def key_problem(key: object) -> str | None:
+    """Why a value cannot be the association's secret key; None when it can."""
+    if not isinstance(key, str) or len(key.strip()) < MIN_KEY:
+        return (
+            f"must be set, {MIN_KEY} characters at least: the services' passwords and tokens "
+            "are derived from it"
+        )
+    return None
+
+
 def derive(key: str, purpose: str, length: int = 64) -> str:
-    """The roles' derivation: sha256 of "<key>:<purpose>", in hexadecimal, maybe shortened."""
+    """Every secret of every role: sha256 of "<key>:<purpose>", in hexadecimal, maybe
+    shortened. The roles call it through the filter collectif.core.secret."""
+    problem = key_problem(key)
+    if problem:
+        raise ValueError(f"collectif_secret_key {problem}")
+    if not purpose or not 8 <= length <= 64:
+        raise ValueError(f"a secret needs a purpose and a length of 8 to 64 (got {length})")
     return hashlib.sha256(f"{key}:{purpose}".encode()).hexdigest()[:length]
 
 
+def showable() -> dict[str, services.Secret]:
+    """The passwords people type (and the backups' one), as the roles declare them."""
+    return {name: secret for name, (_, secret) in services.showable().items()}
+
+
 def show(inventory: Path, name: str, config_home: Path | None = None) -> str:
-    """One of SHOWABLE's passwords for this inventory's key."""
-    wanted = SHOWABLE[name]
+    """One of showable()'s passwords for this inventory's key."""
+    wanted = showable()[name]
     return derive(read_key(inventory, config_home), wanted.purpose, wanted.length)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
+
+from . import bridges, php, secrets
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
@@ -120,3 +123,53 @@ def port_problem(value: Any) -> str | None:
     ):
         return f"'{value}' is not a port (1-65535) or a range like 49152-49200"
     return None
+
+
+# WordPress's rules for a network's site names and accounts (sub-directory network).
+_WORDPRESS_SLUG = re.compile(r"^[a-z0-9]{4,}$")
+_WORDPRESS_LOGIN = re.compile(r"^[a-z0-9]{4,60}$")
+# Paths WordPress keeps for itself in a sub-directory network.
+WORDPRESS_RESERVED = frozenset({"page", "comments", "blog", "files", "feed", "embed"})
+
+
+def wordpress_slug_problem(value: Any) -> str | None:
+    """A member's site address, /<slug>/ under the network's domain."""
+    if (
+        not isinstance(value, str)
+        or not _WORDPRESS_SLUG.match(value)
+        or value in WORDPRESS_RESERVED
+    ):
+        return (
+            f"'{value}': the site's address takes 4 or more lowercase letters and digits "
+            f"(WordPress's rule), and not {', '.join(sorted(WORDPRESS_RESERVED))}"
+        )
+    return None
+
+
+def wordpress_login_problem(value: Any) -> str | None:
+    """An account name in a WordPress network."""
+    if not isinstance(value, str) or not _WORDPRESS_LOGIN.match(value):
+        return (
+            f"'{value}': an account name of 4 to 60 lowercase letters and digits "
+            "(WordPress's rule in a network)"
+        )
+    return None
+
+
+# The rules roles apply through the collection collectif.core: `x is collectif.core.<name>`
+# and `x | collectif.core.problem('<name>')` (the same sentence preflight prints).
+PROBLEMS: dict[str, Callable[[Any], str | None]] = {
+    "domain": domain_problem,
+    "email": email_problem,
+    "quota": quota_problem,
+    "username": username_problem,
+    "slug": slug_problem,
+    "ssh_key": ssh_key_problem,
+    "network": network_problem,
+    "port": port_problem,
+    "wordpress_slug": wordpress_slug_problem,
+    "wordpress_login": wordpress_login_problem,
+    "php_extensions": php.unknown_extensions_problem,
+    "secret_key": secrets.key_problem,
+    "bridge": bridges.network_problem,
+}

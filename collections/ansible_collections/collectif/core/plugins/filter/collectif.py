@@ -1,0 +1,107 @@
+"""Filters of collectif: its rules, which live once in the package src/collectif."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.collectif.core.plugins.module_utils.collectif import (
+    bridges,
+    nginx,
+    php,
+    secrets,
+)
+from ansible_collections.collectif.core.plugins.module_utils.collectif.validators import (
+    PROBLEMS,
+)
+
+
+def secret(key: Any, purpose: str, length: int = 64) -> str:
+    """collectif_secret_key | collectif.core.secret('nextcloud.database'): every derived
+    password and token (sha256 of "<key>:<purpose>" in hexadecimal, maybe shortened)."""
+    try:
+        return secrets.derive(key, purpose, int(length))
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def bridge(network: str) -> dict[str, Any]:
+    """'whatsapp' | collectif.core.bridge: the catalogue's entry (port, bot, prefix...)."""
+    try:
+        return bridges.bridge(network)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def problem(value: Any, rule: str) -> str:
+    """value | collectif.core.problem('domain'): what is wrong with it by that rule, or ""
+    (for an assert's message: the same sentence preflight prints)."""
+    if rule not in PROBLEMS:
+        raise AnsibleFilterError(
+            f"collectif.core.problem: no rule '{rule}' ({', '.join(PROBLEMS)})"
+        )
+    return PROBLEMS[rule](value) or ""
+
+
+def php_packages(extensions: list[str], version: str = "8.4") -> list[str]:
+    """Debian packages for PHP extensions; an unknown name stops the templating."""
+    try:
+        return php.packages(extensions, str(version))
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def php_fpm_pools(items: list[Any], socket: str, sessions_dir: str) -> list[Any]:
+    """The pools of the host, every key filled in (src/collectif/php.py)."""
+    try:
+        return php.pools(items, socket, sessions_dir)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def nginx_sites(items: list[Any], max_body_size: str, headers: dict[str, str]) -> list[Any]:
+    """The sites nginx serves, every key filled in (src/collectif/nginx.py)."""
+    try:
+        return nginx.sites(items, max_body_size, headers)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def nginx_locations(items: list[Any]) -> list[Any]:
+    """The location drop-ins nginx writes, every key filled in."""
+    try:
+        return nginx.locations(items)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def preflight_problems(
+    hostvars: Any, groups: Any, host: str, inventory_dir: str | None = None
+) -> list[str]:
+    """The inventory's problems for one host (src/collectif/preflight)."""
+    from ansible_collections.collectif.core.plugins.module_utils.collectif import preflight
+
+    return preflight.problems(hostvars, groups, host, inventory_dir)
+
+
+def spec_problems(results: Any, inventory_dir: str | None = None) -> list[str]:
+    """Lines for the argument-spec errors of the preflight's validation loop."""
+    from ansible_collections.collectif.core.plugins.module_utils.collectif import preflight
+
+    return preflight.spec_problems(results, inventory_dir)
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "secret": secret,
+            "bridge": bridge,
+            "problem": problem,
+            "php_packages": php_packages,
+            "php_fpm_pools": php_fpm_pools,
+            "nginx_sites": nginx_sites,
+            "nginx_locations": nginx_locations,
+            "preflight": preflight_problems,
+            "spec_problems": spec_problems,
+        }
