@@ -24,6 +24,8 @@ ASSOCIATION = {
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
     # Production demands a backup repository (or a backup_targets host).
     "restic_repository": "rest:https://backup.example.org:8000/asso1/",
+    # Every server's passwords and tokens are derived from it (restic's, Valkey's...).
+    "collectif_secret_key": "0123456789abcdef" * 4,
 }
 HOSTS = {"all": {"children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}}}}
 

@@ -67,7 +67,7 @@ def install(world, **overrides) -> subprocess.CompletedProcess:
                     "tasks": [
                         {
                             "name": "Install it",
-                            "ansible.builtin.include_role": {"name": "artifact"},
+                            "ansible.builtin.include_role": {"name": "artifact", "tasks_from": "release"},
                             "vars": variables,
                         }
                     ],

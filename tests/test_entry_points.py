@@ -1,109 +1,134 @@
-"""The entry points applications call (a database, a site, a location, a PHP pool) refuse
-bad input before reaching the host."""
+"""A shared role given a bad request (a service's declaration gone wrong, or a role used
+alone) refuses it before it changes anything on the host. The requests are what the
+declarations fill in (`<kind>_auto`) and the entry points the members play uses."""
 
 import pytest
 from conftest import ASSOCIATION
 
 PLAYBOOK = """
-- name: An application asks a shared service for its part
+- name: A role is asked for something it must refuse
   hosts: servers
   gather_facts: false
   tasks:
-    - name: Ask the shared service
+    - name: Run the role
       ansible.builtin.include_role:
         name: {role}
         tasks_from: {entry}
       vars: {vars}
 """
 
+MATRIX_HOST = {
+    "all": {
+        "children": {
+            "servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}},
+            "matrix": {"hosts": {"asso1": {}}},
+        }
+    }
+}
+DATABASE = {"name": "app1", "owner": "app1", "password": "x" * 24}
+
 CASES = {
     "postgresql: forbidden characters": (
         "postgresql",
-        "database",
-        {
-            "postgresql_database_name": "app-1; DROP",
-            "postgresql_database_owner": "app1",
-            "postgresql_database_password": "x" * 24,
-        },
-        "postgresql_database_name 'app-1; DROP' and postgresql_database_owner 'app1' must be "
-        "lowercase letters, digits and _",
+        "main",
+        {"postgresql_memory_mb": 256, "postgresql_databases_auto": [{**DATABASE, "name": "app-1; DROP"}]},
+        "PostgreSQL database 'app-1; DROP' of owner 'app1': both names must be lowercase "
+        "letters, digits and _",
     ),
     "postgresql: missing password": (
         "postgresql",
-        "database",
-        {"postgresql_database_name": "app1", "postgresql_database_owner": "app1"},
-        "missing required arguments: postgresql_database_password",
+        "main",
+        {"postgresql_memory_mb": 256, "postgresql_databases_auto": [{"name": "app1", "owner": "app1"}]},
+        "missing required arguments: password found in postgresql_databases_auto",
     ),
     "mariadb: uppercase user": (
         "mariadb",
-        "database",
+        "main",
         {
-            "mariadb_database_name": "wordpress",
-            "mariadb_database_user": "WordPress",
-            "mariadb_database_password": "x" * 24,
+            "mariadb_memory_mb": 256,
+            "mariadb_databases_auto": [{"name": "wordpress", "user": "WordPress", "password": "x" * 24}],
         },
-        "mariadb_database_user 'WordPress' (32 at most) must be lowercase letters, digits and _",
+        "MariaDB database 'wordpress' (64 at most) and user 'WordPress' (32 at most): lowercase "
+        "letters, digits and _",
     ),
     "nginx: a server name that is not a domain": (
         "nginx",
-        "site",
-        {"nginx_site_name": "cloud", "nginx_site_server_names": ["cloud.example.org", "cloud"]},
-        "every server name must be a domain name in lowercase such as cloud.example.org "
-        "(not: cloud)",
+        "main",
+        {"nginx_sites_auto": [{"name": "cloud", "server_names": ["cloud.example.org", "cloud"]}]},
+        "nginx site 'cloud': server name 'cloud' is not a domain name",
     ),
     "nginx: two targets for one site": (
         "nginx",
-        "site",
+        "main",
         {
-            "nginx_site_name": "cloud",
-            "nginx_site_server_names": ["cloud.example.org"],
-            "nginx_site_root": "/var/www/cloud",
-            "nginx_site_upstream": "http://127.0.0.1:8080",
+            "nginx_sites_auto": [
+                {
+                    "name": "cloud",
+                    "server_names": ["cloud.example.org"],
+                    "root": "/var/www/cloud",
+                    "upstream": "http://127.0.0.1:8080",
+                }
+            ]
         },
-        "give at most one of upstream, root and return",
+        "gives upstream and root; a site serves one of upstream, root, return",
     ),
     "nginx: a location without its path": (
         "nginx",
-        "location",
-        {"nginx_location_site": "wordpress", "nginx_location_name": "matrix"},
-        "missing required arguments: nginx_location_path",
+        "main",
+        {"nginx_locations_auto": [{"site": "wordpress", "name": "matrix"}]},
+        "missing required arguments: path found in nginx_locations_auto",
     ),
     "php_fpm: an unknown extension": (
         "php_fpm",
-        "pool",
-        {"php_fpm_pool_name": "nextcloud", "php_fpm_pool_extensions": ["intl", "imagik"]},
+        "main",
+        {"php_fpm_pools_auto": [{"name": "nextcloud", "extensions": ["intl", "imagik"]}]},
         "'imagik' (did you mean 'imagick'",
     ),
-    "synapse: a registration with another id": (
+    "synapse: a registration with a short token": (
         "synapse",
-        "appservice",
+        "main",
         {
-            "synapse_appservice_id": "whatsapp",
-            "synapse_appservice_registration": {
-                "id": "signal",
-                "as_token": "a" * 64,
-                "hs_token": "b" * 64,
-            },
+            "synapse_appservices_auto": [
+                {"id": "whatsapp", "as_token": "a" * 8, "hs_token": "b" * 64}
+            ]
         },
-        "The registration of appservice 'whatsapp' must carry the same id",
+        "The registration of appservice 'whatsapp' needs an id of lowercase letters, digits, "
+        "- and _, and an as_token and hs_token of 32 characters at least",
     ),
     "mautrix_bridge: an unknown network": (
         "mautrix_bridge",
         "main",
-        {"mautrix_bridge_network": "messenger"},
-        "value of mautrix_bridge_network must be one of: whatsapp, signal, telegram, meta",
+        {"mautrix_bridge_networks": ["messenger"]},
+        "'messenger' is not a bridge collectif knows; the bridges are whatsapp (WhatsApp), "
+        "signal (Signal), telegram (Telegram), meta (Messenger). Did you mean meta?",
     ),
     "mautrix_bridge: telegram without its app values": (
         "mautrix_bridge",
         "main",
-        {"mautrix_bridge_network": "telegram", "collectif_secret_key": "k" * 48},
+        {"mautrix_bridge_networks": ["telegram"], "mautrix_bridge_server_name": "example.org"},
         "and for Telegram, mautrix_bridge_telegram_api_id and mautrix_bridge_telegram_api_hash",
     ),
     "restic: a relative path in a backup drop-in": (
         "restic",
-        "dropin",
-        {"restic_dropin_name": "cloud", "restic_dropin_paths": ["var/lib/cloud"]},
+        "main",
+        {"restic_backups_auto": [{"name": "cloud", "paths": ["var/lib/cloud"]}]},
         "every path must be absolute",
+    ),
+    "artifact: a pin that is not a checksum": (
+        "artifact",
+        "main",
+        {
+            "artifact_releases_auto": [
+                {
+                    "name": "element-web",
+                    "version": "1.0",
+                    "url": "https://example.org/element-v1.0.tar.gz",
+                    "sha256": "not-a-checksum",
+                    "dest": "/opt/element-web",
+                }
+            ]
+        },
+        "element-web 1.0: its sha256 must be 64 lowercase hexadecimal characters",
     ),
     "nextcloud: a member with an unknown plan": (
         "nextcloud",
@@ -125,7 +150,7 @@ CASES = {
             "wordpress_site_owner": "camille",
             "wordpress_site_owner_email": "camille@example.org",
         },
-        "WordPress site 'Cam': the slug takes 4 or more lowercase letters and digits",
+        "WordPress site 'Cam': 'Cam': the site's address takes 4 or more lowercase letters and digits",
     ),
     "wordpress: a member's site without its owner": (
         "wordpress",
@@ -141,7 +166,8 @@ def test_bad_request_stops_before_the_host(run_against, tmp_path, case):
     role, entry, variables, message = CASES[case]
     playbook = tmp_path / "app.yml"
     playbook.write_text(PLAYBOOK.format(role=role, entry=entry, vars=variables))
-    run = run_against(ASSOCIATION, command=["ansible-playbook", str(playbook)])
+    hosts = MATRIX_HOST if role in ("synapse", "mautrix_bridge") else None
+    run = run_against(ASSOCIATION, hosts, command=["ansible-playbook", str(playbook)])
     assert run.returncode != 0
     assert message in " ".join(run.output.split()), run.output
     assert run.reached == ""

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,21 +34,23 @@ def test_every_scenario_is_under_molecule_and_has_tests():
         )
 
 
-def test_the_rebuild_scenario_restates_the_molecule_platform():
-    """The rebuild scenario has two platforms, and its converge starts the new server by
-    itself: each must be the same kind of machine as every other scenario's."""
+@pytest.mark.parametrize("scenario", ["rebuild", "site"])
+def test_scenarios_with_two_servers_restate_the_molecule_platform(scenario):
+    """These scenarios have two platforms (and rebuild's converge starts a new server by
+    itself): each must be the same kind of machine as every other scenario's."""
     platform = yaml.safe_load((ROOT / ".config" / "molecule" / "config.yml").read_text())[
         "platforms"
     ][0]
-    scenario = ROOT / "molecule" / "rebuild"
-    converge = yaml.safe_load((scenario / "converge.yml").read_text())
-    [new_server] = [
+    directory = ROOT / "molecule" / scenario
+    converge = yaml.safe_load((directory / "converge.yml").read_text())
+    started = [
         task["community.docker.docker_container"]
         for play in converge
         for task in play.get("tasks", [])
         if task.get("community.docker.docker_container", {}).get("state") == "started"
     ]
-    machines = [*yaml.safe_load((scenario / "molecule.yml").read_text())["platforms"], new_server]
+    machines = [*yaml.safe_load((directory / "molecule.yml").read_text())["platforms"], *started]
+    assert len(machines) >= 2
     for machine in machines:
         for key in ("command", "capabilities", "security_opts", "cgroupns_mode", "tmpfs"):
             assert machine[key] == platform[key], (machine.get("name"), key)

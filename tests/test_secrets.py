@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ASSOCIATION, ROOT, make_inventory
 
-from collectif import secrets
+from collectif import secrets, services
 
 MATRIX_HOSTS = {
     "all": {
@@ -96,10 +96,10 @@ def test_preflight_opens_the_vault_with_its_password(tmp_path, env):
     assert not (tmp_path / "reached").exists()
 
 
-@pytest.mark.parametrize("name", sorted(secrets.SHOWABLE))
+@pytest.mark.parametrize("name", sorted(secrets.showable()))
 def test_show_prints_the_password_the_role_derives(tmp_path, env, name):
-    wanted = secrets.SHOWABLE[name]
-    role = wanted.variable.split("_")[0]
+    service, wanted = services.showable()[name]
+    role = service.name
     inventory = make_inventory(tmp_path / "asso", WITH_VAULT, MATRIX_HOSTS)
     assert collectif(env, "secrets", "-i", str(inventory)).returncode == 0
     key = secrets.read_key(inventory, tmp_path / "config")

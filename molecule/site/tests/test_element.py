@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+testinfra_hosts = ["ansible://asso"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 PEBBLE_ROOT = "/root/pebble-root.pem"

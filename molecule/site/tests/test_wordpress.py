@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+testinfra_hosts = ["ansible://asso"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 PEBBLE_ROOT = "/root/pebble-root.pem"
