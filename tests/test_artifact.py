@@ -67,7 +67,10 @@ def install(world, **overrides) -> subprocess.CompletedProcess:
                     "tasks": [
                         {
                             "name": "Install it",
-                            "ansible.builtin.include_role": {"name": "artifact", "tasks_from": "release"},
+                            "ansible.builtin.include_role": {
+                                "name": "artifact",
+                                "tasks_from": "release",
+                            },
                             "vars": variables,
                         }
                     ],

@@ -627,7 +627,9 @@ def test_restic_settings_come_from_restic_env_unless_the_unit_gave_them(server, 
     }
 
 
-@pytest.mark.parametrize(("stored", "subsets", "part"), [(1, 12, 1), (12, 12, 12), (10, 5, 5), (13, 12, 1)])
+@pytest.mark.parametrize(
+    ("stored", "subsets", "part"), [(1, 12, 1), (12, 12, 12), (10, 5, 5), (13, 12, 1)]
+)
 def test_check_reads_a_part_within_range(server, stored, subsets, part):
     """The part of the data restic check reads stays within the number of subsets, even
     when that number was lowered since the last run (restic refuses 10/5 otherwise)."""

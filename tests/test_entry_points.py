@@ -31,14 +31,20 @@ CASES = {
     "postgresql: forbidden characters": (
         "postgresql",
         "main",
-        {"postgresql_memory_mb": 256, "postgresql_databases_auto": [{**DATABASE, "name": "app-1; DROP"}]},
+        {
+            "postgresql_memory_mb": 256,
+            "postgresql_databases_auto": [{**DATABASE, "name": "app-1; DROP"}],
+        },
         "PostgreSQL database 'app-1; DROP' of owner 'app1': both names must be lowercase "
         "letters, digits and _",
     ),
     "postgresql: missing password": (
         "postgresql",
         "main",
-        {"postgresql_memory_mb": 256, "postgresql_databases_auto": [{"name": "app1", "owner": "app1"}]},
+        {
+            "postgresql_memory_mb": 256,
+            "postgresql_databases_auto": [{"name": "app1", "owner": "app1"}],
+        },
         "missing required arguments: password found in postgresql_databases_auto",
     ),
     "mariadb: uppercase user": (
@@ -46,7 +52,9 @@ CASES = {
         "main",
         {
             "mariadb_memory_mb": 256,
-            "mariadb_databases_auto": [{"name": "wordpress", "user": "WordPress", "password": "x" * 24}],
+            "mariadb_databases_auto": [
+                {"name": "wordpress", "user": "WordPress", "password": "x" * 24}
+            ],
         },
         "MariaDB database 'wordpress' (64 at most) and user 'WordPress' (32 at most): lowercase "
         "letters, digits and _",

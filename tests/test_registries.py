@@ -30,7 +30,11 @@ def load(path: Path) -> object:
 def imports(playbook: Path) -> list[str]:
     """The playbooks a playbook imports, relative to playbooks/."""
     return [
-        str((playbook.parent / play["ansible.builtin.import_playbook"]).resolve().relative_to(PLAYBOOKS))
+        str(
+            (playbook.parent / play["ansible.builtin.import_playbook"])
+            .resolve()
+            .relative_to(PLAYBOOKS)
+        )
         for play in load(playbook)
         if "ansible.builtin.import_playbook" in play
     ]
@@ -127,8 +131,8 @@ def test_inventories_use_known_groups_only():
 
 
 def test_showable_secrets_are_what_the_cli_offers():
-    choices = parser()._subparsers._group_actions[0].choices["secrets"]  # noqa: SLF001
-    show = next(action for action in choices._actions if action.dest == "show")  # noqa: SLF001
+    choices = parser()._subparsers._group_actions[0].choices["secrets"]
+    show = next(action for action in choices._actions if action.dest == "show")
     assert sorted(show.choices) == sorted(services.showable())
     assert {"nextcloud-admin", "wordpress-admin", "restic"} <= set(services.showable())
 
@@ -151,9 +155,7 @@ SECRET_CALL = re.compile(r"collectif\.core\.secret\((?P<purpose>[^,)]+)")
 def _secret_purposes(service: services.Service) -> list[re.Pattern[str]]:
     """The declared purposes, {placeholders} standing for anything."""
     return [
-        re.compile(
-            "^" + re.sub(r"\\\{[a-z_]+\\\}", ".+", re.escape(secret.purpose)) + "$"
-        )
+        re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", ".+", re.escape(secret.purpose)) + "$")
         for secret in service.secrets
     ]
 
@@ -199,9 +201,13 @@ DOMAIN_PATTERN = re.compile(r"\{0,61\}|\(\?=\.\{1,253\}|@\[\^@")
 
 def test_no_role_checks_a_domain_or_an_email_by_its_own_pattern():
     offenders = [
-        str(path.relative_to(ROOT)) for path in ROLE_FILES if DOMAIN_PATTERN.search(path.read_text())
+        str(path.relative_to(ROOT))
+        for path in ROLE_FILES
+        if DOMAIN_PATTERN.search(path.read_text())
     ]
-    assert offenders == [], "check domains with `is collectif.core.domain` (src/collectif/validators.py)"
+    assert offenders == [], (
+        "check domains with `is collectif.core.domain` (src/collectif/validators.py)"
+    )
 
 
 PUBLISHED = re.compile(r"lookup\('collectif\.core\.published', '([a-z_]+)'")

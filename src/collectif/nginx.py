@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import validators
+from . import shapes, validators
 
 # What location / of a site does: one of these, or none when only its locations serve.
 TARGETS = ("upstream", "root", "return")
@@ -110,10 +110,7 @@ def sites(
     """
     served: list[dict[str, Any]] = []
     for item in items:
-        problems = site_problems(item)
-        if problems:
-            raise ValueError(f"nginx site '{item.get('name')}': {'; '.join(problems)}")
-        site = {key: item.get(key, default) for key, default in SITE_KEYS.items()}
+        site = shapes.complete(item, SITE_KEYS, site_problems, f"nginx site '{item.get('name')}'")
         if site["state"] == "absent":
             continue
         php = bool(site["php_socket"])
@@ -132,8 +129,7 @@ def sites(
             for loc in site["locations"]
         ]
         served.append(site)
-    names = [site["name"] for site in served]
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = shapes.repeated([site["name"] for site in served])
     if twice:
         raise ValueError(f"nginx sites: two sites are named {', '.join(twice)}")
     return served
@@ -143,10 +139,7 @@ def locations(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Every location drop-in, each with all its keys."""
     found: list[dict[str, Any]] = []
     for item in items:
-        problems = location_problems(item)
-        if problems:
-            raise ValueError(f"nginx location: {'; '.join(problems)}")
-        location = {key: item.get(key, default) for key, default in LOCATION_KEYS.items()}
+        location = shapes.complete(item, LOCATION_KEYS, location_problems, "nginx location")
         location["file"] = f"/etc/nginx/collectif/{location['site']}.d/{location['name']}.conf"
         found.append(location)
     return found

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from . import shapes
+
 # Extension -> Debian package ("{version}" becomes 8.4), or None when every PHP has it:
 # compiled into the binary, or shipped and enabled by php8.4-common (which php8.4-fpm
 # depends on). Several extensions share one package (pdo_pgsql and pgsql: php8.4-pgsql).
@@ -230,10 +232,9 @@ def pools(items: Iterable[Any], socket: str, sessions_dir: str) -> list[dict[str
     (`socket` is the php_fpm role's pattern, "%s" standing for the pool's name)."""
     found: list[dict[str, Any]] = []
     for item in items:
-        problems = pool_problems(item)
-        if problems:
-            raise ValueError(f"PHP-FPM pool '{dict(item).get('name')}': {'; '.join(problems)}")
-        pool = {key: item.get(key, default) for key, default in POOL_KEYS.items()}
+        pool = shapes.complete(
+            item, POOL_KEYS, pool_problems, f"PHP-FPM pool '{dict(item).get('name')}'"
+        )
         name = pool["name"]
         pool["user"] = pool["user"] or name
         pool["group"] = pool["group"] or pool["user"]
@@ -250,8 +251,7 @@ def pools(items: Iterable[Any], socket: str, sessions_dir: str) -> list[dict[str
         }
         pool["socket"] = socket % name
         found.append(pool)
-    names = [pool["name"] for pool in found]
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = shapes.repeated([pool["name"] for pool in found])
     if twice:
         raise ValueError(f"PHP-FPM pools: two pools are named {', '.join(twice)}")
     return found

@@ -63,14 +63,18 @@ def test_the_application_is_stopped_and_unregistered(host, left):
     assert not host.file("/etc/php/8.4/fpm/pool.d/nextcloud.conf").exists
     assert not host.file("/etc/collectif/backup.d/nextcloud.yml").exists
     assert not host.file("/etc/collectif/backup.d/mautrix-signal.yml").exists
-    answer = host.run("curl -sS -k -o /dev/null -w '%{http_code}' https://cloud.collectif.test/status.php")
+    answer = host.run(
+        "curl -sS -k -o /dev/null -w '%{http_code}' https://cloud.collectif.test/status.php"
+    )
     assert answer.rc != 0 or answer.stdout != "200"
 
 
 def test_their_data_stays(host, left):
     assert host.file("/var/lib/mautrix-signal").is_directory
     assert host.file("/var/lib/nextcloud/data").is_directory
-    databases = host.check_output("runuser -u postgres -- psql -tA -c 'SELECT datname FROM pg_database'")
+    databases = host.check_output(
+        "runuser -u postgres -- psql -tA -c 'SELECT datname FROM pg_database'"
+    )
     assert {"mautrix_signal", "nextcloud"} <= set(databases.split())
 
 

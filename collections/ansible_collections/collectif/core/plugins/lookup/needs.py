@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.errors import AnsibleError
-from ansible.plugins.lookup import LookupBase
-from ansible_collections.collectif.core.plugins.module_utils.declarations import Declarations
+from ansible_collections.collectif.core.plugins.module_utils.declarations import (
+    DeclarationsLookup,
+)
 
 DOCUMENTATION = r"""
 name: needs
@@ -39,16 +39,11 @@ _raw:
 """
 
 
-class LookupModule(LookupBase):
+class LookupModule(DeclarationsLookup):
     def run(
         self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any
     ) -> list[Any]:
-        self.set_options(var_options=variables, direct=kwargs)
-        if len(terms) != 1:
-            raise AnsibleError("collectif.core.needs takes one kind of need")
-        declarations = Declarations(self._loader, self._templar, variables or {})
+        kind, declarations = self.prepare(terms, variables, kwargs, "needs takes one kind of need")
         return [
-            declarations.needs(
-                str(terms[0]), only=self.get_option("service"), host=self.get_option("host")
-            )
+            declarations.needs(kind, only=self.get_option("service"), host=self.get_option("host"))
         ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.errors import AnsibleError
-from ansible.plugins.lookup import LookupBase
-from ansible_collections.collectif.core.plugins.module_utils.declarations import Declarations
+from ansible_collections.collectif.core.plugins.module_utils.declarations import (
+    DeclarationsLookup,
+)
 
 DOCUMENTATION = r"""
 name: published
@@ -35,12 +35,11 @@ _raw:
 """
 
 
-class LookupModule(LookupBase):
+class LookupModule(DeclarationsLookup):
     def run(
         self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any
     ) -> list[Any]:
-        self.set_options(var_options=variables, direct=kwargs)
-        if len(terms) != 1:
-            raise AnsibleError("collectif.core.published takes one variable name")
-        declarations = Declarations(self._loader, self._templar, variables or {})
-        return [declarations.published(str(terms[0]), host=self.get_option("host"))]
+        variable, declarations = self.prepare(
+            terms, variables, kwargs, "published takes one variable name"
+        )
+        return [declarations.published(variable, host=self.get_option("host"))]

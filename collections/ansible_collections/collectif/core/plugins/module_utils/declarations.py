@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleError
+from ansible.plugins.lookup import LookupBase
 from ansible.template import Templar, trust_as_template
 from ansible_collections.collectif.core.plugins.module_utils.collectif import services
 
@@ -123,5 +124,17 @@ class Declarations:
         return self.template(owner, trust_as_template("{{ " + variable + " }}"), host)
 
 
-def project_root() -> Path:
-    return services.ROOT
+class DeclarationsLookup(LookupBase):
+    """What the collection's lookups share: one term, options, the host's declarations."""
+
+    def prepare(
+        self,
+        terms: list[Any],
+        variables: dict[str, Any] | None,
+        options: dict[str, Any],
+        usage: str,
+    ) -> tuple[str, Declarations]:
+        self.set_options(var_options=variables, direct=options)
+        if len(terms) != 1:
+            raise AnsibleError(f"collectif.core.{usage}")
+        return str(terms[0]), Declarations(self._loader, self._templar, variables or {})
