@@ -10,7 +10,7 @@ import uuid
 import pytest
 import yaml
 
-testinfra_hosts = ["ansible://asso"]
+testinfra_hosts = ["ansible://asso1"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 NETWORKS = {"whatsapp": 29318, "signal": 29328, "telegram": 29317, "meta": 29319}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-testinfra_hosts = ["ansible://asso"]
+testinfra_hosts = ["ansible://asso1"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 PEBBLE_ROOT = "/root/pebble-root.pem"

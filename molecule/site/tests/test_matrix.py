@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-testinfra_hosts = ["ansible://asso"]
+testinfra_hosts = ["ansible://asso1"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 SECRETS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets"

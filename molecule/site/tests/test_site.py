@@ -4,7 +4,7 @@ service's playbook run alone finds nothing to change."""
 
 import pytest
 
-testinfra_hosts = ["ansible://asso"]
+testinfra_hosts = ["ansible://asso1"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 PEBBLE_ROOT = "/root/pebble-root.pem"
@@ -84,9 +84,9 @@ def test_a_backup_reaches_the_backup_target(host):
     backup = host.run("systemctl start collectif-backup@backup.service")
     assert backup.rc == 0, host.run("journalctl -u collectif-backup@backup -n 30").stdout
     listed = host.check_output("collectif-backup snapshots")
-    assert "asso" in listed
+    assert "asso1" in listed
     target = host.get_host("ansible://backup1", ansible_inventory=host.backend.ansible_inventory)
-    snapshots = target.check_output("ls /srv/restic/asso/snapshots").split()
+    snapshots = target.check_output("ls /srv/restic/asso1/snapshots").split()
     assert snapshots, "the backup target holds the server's snapshot"
 
 
@@ -94,4 +94,4 @@ def test_a_backup_reaches_the_backup_target(host):
 def test_each_service_playbook_alone_changes_nothing(run_playbook, playbook):
     played = run_playbook(playbook)
     assert played.returncode == 0, played.tail()
-    assert played.changed == {"asso": 0, "backup1": 0}, played.tail(120)
+    assert played.changed == {"asso1": 0, "backup1": 0}, played.tail(120)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-testinfra_hosts = ["ansible://asso"]
+testinfra_hosts = ["ansible://asso1"]
 pytestmark = pytest.mark.usefixtures("pebble_root")
 
 PEBBLE_ROOT = "/root/pebble-root.pem"

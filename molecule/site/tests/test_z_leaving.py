@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-testinfra_hosts = ["ansible://asso"]
+testinfra_hosts = ["ansible://asso1"]
 
 KEPT_BRIDGES = ["whatsapp", "telegram", "meta"]
 
