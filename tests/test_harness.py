@@ -55,3 +55,14 @@ def test_scenarios_with_two_servers_restate_the_molecule_platform(scenario):
         for key in ("command", "capabilities", "security_opts", "cgroupns_mode", "tmpfs"):
             assert machine[key] == platform[key], (machine.get("name"), key)
         assert machine["volumes"][0] == platform["volumes"][0]
+
+
+def test_no_two_scenarios_name_a_container_alike():
+    """Scenarios run side by side: one's destroy removes the containers of its names, so
+    a name in two scenarios kills the other's server halfway."""
+    names: list[str] = []
+    for molecule_yml in sorted((ROOT / "molecule").glob("*/molecule.yml")):
+        platforms = (yaml.safe_load(molecule_yml.read_text()) or {}).get("platforms")
+        scenario = molecule_yml.parent.name
+        names += [p["name"] for p in platforms] if platforms else [f"instance-{scenario}"]
+    assert len(names) == len(set(names)), sorted(names)
