@@ -62,6 +62,21 @@ ensure_venv() {
   export PYTHONPATH="$COLLECTIF_ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
 }
 
+# Mitogen runs each task in a Python interpreter kept open on the server (over SSH, or
+# docker exec for the containers) instead of starting one per task. On unless
+# COLLECTIF_MITOGEN=0; Molecule's own create and destroy playbooks run without it.
+use_mitogen() {
+  [ "${COLLECTIF_MITOGEN:-1}" = 1 ] || { without_mitogen; return 0; }
+  local strategies
+  strategies=$(python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))' 2>/dev/null) \
+    || { warn "Mitogen is not installed: tasks run without it"; return 0; }
+  export ANSIBLE_STRATEGY_PLUGINS="$strategies/plugins/strategy" ANSIBLE_STRATEGY=mitogen_linear
+}
+
+without_mitogen() {
+  unset ANSIBLE_STRATEGY_PLUGINS ANSIBLE_STRATEGY
+}
+
 ensure_docker() {
   if docker info >/dev/null 2>&1; then
     return 0

@@ -114,6 +114,20 @@ def vault_options(inventory: str) -> list[str]:
     return ["--vault-password-file", str(password)] if password.exists() else []
 
 
+def mitogen_settings() -> dict[str, str]:
+    """Ansible's settings to run the playbook under Mitogen (one Python kept open on each
+    server instead of one started per task); none when COLLECTIF_MITOGEN=0 or when it is
+    not installed."""
+    if os.environ.get("COLLECTIF_MITOGEN", "1") != "1":
+        return {}
+    try:
+        import ansible_mitogen  # noqa: PLC0415 (optional)
+    except ImportError:
+        return {}
+    strategies = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
 def run_playbook(playbook: str, inventory: str, extra: Sequence[str]) -> int:
     """Run one playbook from the project, printing Ansible's output; return its exit code."""
 
@@ -134,6 +148,7 @@ def run_playbook(playbook: str, inventory: str, extra: Sequence[str]) -> int:
                 "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
                 "ANSIBLE_FORCE_COLOR": "1" if sys.stdout.isatty() else "0",
                 "ANSIBLE_NOCOLOR": "0" if sys.stdout.isatty() else "1",
+                **mitogen_settings(),
             },
             quiet=True,
             event_handler=show,
