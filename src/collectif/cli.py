@@ -121,7 +121,7 @@ def mitogen_settings() -> dict[str, str]:
     if os.environ.get("COLLECTIF_MITOGEN", "1") != "1":
         return {}
     try:
-        import ansible_mitogen  # noqa: PLC0415 (optional)
+        import ansible_mitogen  # optional: without it, Ansible's own strategy
     except ImportError:
         return {}
     strategies = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"

@@ -28,7 +28,9 @@ options:
 
 RETURN = r"""
 releases:
-  description: One entry per release, in order, with C(name), C(installed) and C(linked).
+  description: >-
+    One entry per release, in order, with C(name), C(installed), C(linked) and C(ready)
+    (installed and linked: nothing to do).
   type: list
   elements: dict
   returned: always
@@ -55,7 +57,12 @@ def state(release: dict) -> dict:
     else:
         installed = os.path.isfile(dest) and _sha256(dest) == sha256
         linked = True
-    return {"name": release["name"], "installed": installed, "linked": linked}
+    return {
+        "name": release["name"],
+        "installed": installed,
+        "linked": linked,
+        "ready": installed and linked,
+    }
 
 
 def main() -> None:
