@@ -15,7 +15,7 @@ GOOD = {
     "collectif_environment": "production",
     "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
-    "collectif_secret_key": "k" * 64,
+    "collectif_secret_key": "3f9c1a7e52d08b64" * 4,
     "nginx_sites": [{"name": "accueil", "server_names": ["example.org"], "return": "204"}],
     "restic_repository": "rest:https://backup.example.org:8000/asso1/",
 }

@@ -71,3 +71,41 @@ def test_services_need_the_secret_key():
     (line,) = check({"collectif_secret_key": "short"}, groups=MATRIX)
     assert line.startswith("collectif_secret_key:")
     assert check(groups=MATRIX) == []
+
+
+@pytest.mark.parametrize("key", ["0" * 64, "abab" * 16, " " * 64])
+def test_a_secret_key_too_easy_to_guess_is_refused(key):
+    (line,) = check({"collectif_secret_key": key}, groups=MATRIX)
+    assert line.startswith("collectif_secret_key: ")
+    assert "too easy to guess" in line or "must be set" in line
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("203.0.113.7", False),  # documentation range: not global
+        ("51.91.12.34", True),
+        ("asso.example.org", True),
+        ("2001:41d0:8:1234::1", True),
+        ("192.168.1.20", False),
+        ("asso1.test", False),
+        ("localhost", False),
+    ],
+)
+def test_test_or_demo_environment_refused_on_a_real_address(address, refused):
+    lines = check(
+        {"collectif_environment": "test", "ansible_host": address, "base_admin_users": []}
+    )
+    if refused:
+        (line,) = lines
+        assert line.startswith(
+            f"collectif_environment: 'test' turns the production rules off, and asso1 is "
+            f"reached at {address}, a real server's address"
+        )
+    else:
+        assert lines == []
+
+
+def test_a_container_is_not_a_real_address():
+    changes = {"collectif_environment": "demo", "ansible_host": "51.91.12.34"}
+    assert check({**changes, "ansible_connection": "docker"}) == []

@@ -6,6 +6,8 @@ written for a volunteer reading it in a terminal.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from collections.abc import Callable
@@ -94,17 +96,98 @@ def slug_problem(value: Any) -> str | None:
 
 
 def ssh_key_problem(value: Any) -> str | None:
-    """An OpenSSH public key line: type, base64 body, optional comment."""
+    """An OpenSSH public key line as authorized_keys takes it: options (optional), type,
+    base64 body, comment (optional). The body is decoded as `ssh-keygen -l` would: a key
+    cut short, damaged or labelled with another type would be ignored by sshd, and the
+    admin locked out."""
     if not isinstance(value, str):
         return "is not a text line; paste the content of your .pub file"
-    fields = value.strip().split()
-    if len(fields) < 2 or fields[0] not in _SSH_KEY_TYPES or not _BASE64.match(fields[1]):
-        shown = value if len(value) <= 40 else value[:37] + "..."
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    fields = _key_fields(value.strip())
+    if fields is None:
         return (
             f"'{shown}' is not an SSH public key: paste the whole line of your "
             "~/.ssh/id_ed25519.pub (it starts with ssh-ed25519)"
         )
+    label, body = fields
+    held = _key_blob_type(body)
+    if held is None:
+        return (
+            f"'{shown}' is cut short or damaged: its key does not decode as OpenSSH's does; "
+            "paste the whole line of the .pub file again"
+        )
+    if held != label:
+        return (
+            f"'{shown}' says {label} but holds an {held} key; paste the line as the .pub "
+            "file has it"
+        )
     return None
+
+
+def ssh_key_blob(value: str) -> str | None:
+    """The base64 body of a valid key line (to find one key listed twice), else None."""
+    fields = _key_fields(value.strip()) if isinstance(value, str) else None
+    return None if fields is None or ssh_key_problem(value) else fields[1]
+
+
+_KEY_OPTIONS = re.compile(r'^[A-Za-z-]+(="(?:[^"\\]|\\.)*")?(,[A-Za-z-]+(="(?:[^"\\]|\\.)*")?)*$')
+
+
+def _key_fields(line: str) -> tuple[str, str] | None:
+    """(type, base64 body) of a key line, its authorized_keys options skipped; None when
+    the line is not shaped like one."""
+    fields = line.split()
+    if not fields or fields[0] not in _SSH_KEY_TYPES:
+        # Options come first and may hold quoted spaces: from="10.0.0.1",no-pty ssh-ed25519 ...
+        match = re.match(r'^((?:[^\s"]|"(?:[^"\\]|\\.)*")+)\s+(.*)$', line)
+        if match is None or not _KEY_OPTIONS.match(match[1]):
+            return None
+        fields = match[2].split()
+    if len(fields) < 2 or fields[0] not in _SSH_KEY_TYPES or not _BASE64.match(fields[1]):
+        return None
+    return fields[0], fields[1]
+
+
+# The size of the fixed parts of each type's key, after its type name (RFC 4253, 5656, 8709,
+# and OpenSSH's PROTOCOL.u2f): ed25519 keys are 32 bytes, ECDSA points 65, 97 or 133 bytes.
+_EC_POINT = {"nistp256": 65, "nistp384": 97, "nistp521": 133}
+
+
+def _key_blob_type(body: str) -> str | None:
+    """The type a key's blob holds, when the whole blob is well formed; None otherwise."""
+    try:
+        blob = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    parts: list[bytes] = []
+    at = 0
+    while at < len(blob):
+        if at + 4 > len(blob):
+            return None
+        size = int.from_bytes(blob[at : at + 4], "big")
+        if at + 4 + size > len(blob):
+            return None
+        parts.append(blob[at + 4 : at + 4 + size])
+        at += 4 + size
+    if not parts:
+        return None
+    held = parts[0].decode("ascii", "replace")
+    rest = parts[1:]
+    shapes: dict[str, bool] = {
+        "ssh-ed25519": len(rest) == 1 and len(rest[0]) == 32,
+        "sk-ssh-ed25519@openssh.com": len(rest) == 2 and len(rest[0]) == 32,
+        # e, then n: at least 1024 bits (sshd refuses smaller RSA keys).
+        "ssh-rsa": len(rest) == 2 and len(rest[1].lstrip(b"\0")) * 8 >= 1024,
+    }
+    if held.startswith(("ecdsa-sha2-", "sk-ecdsa-sha2-")):
+        curve = held.removeprefix("sk-").removeprefix("ecdsa-sha2-").removesuffix("@openssh.com")
+        wanted = 3 if held.startswith("sk-") else 2
+        shapes[held] = (
+            len(rest) == wanted
+            and rest[0].decode("ascii", "replace") == curve
+            and len(rest[1]) == _EC_POINT.get(curve, -1)
+        )
+    return held if shapes.get(held, False) else None
 
 
 def network_problem(value: Any) -> str | None:
@@ -122,6 +205,26 @@ def port_problem(value: Any) -> str | None:
         len(bounds) == 2 and int(bounds[0]) >= int(bounds[1])
     ):
         return f"'{value}' is not a port (1-65535) or a range like 49152-49200"
+    return None
+
+
+# Synapse's rules for a local account's name (the part of @name:example.org before the ':').
+_MATRIX_LOCALPART = re.compile(r"^[a-z0-9._=/+-]+$")
+
+
+def matrix_login_problem(value: Any) -> str | None:
+    """A Matrix account's name, as Synapse accepts one at registration."""
+    if not isinstance(value, str) or not value:
+        return "is empty; write the member's login, such as camille"
+    if not _MATRIX_LOCALPART.match(value):
+        return (
+            f"'{value}' is not a Matrix login: lowercase letters a-z, digits and . _ = - / +, "
+            "no spaces or accents"
+        )
+    if value.startswith("_") or value.isdigit():
+        return f"'{value}': Synapse keeps logins that start with _ or are only digits for itself"
+    if len(value) > 64:
+        return f"'{value}' is longer than 64 characters"
     return None
 
 
@@ -167,6 +270,7 @@ PROBLEMS: dict[str, Callable[[Any], str | None]] = {
     "ssh_key": ssh_key_problem,
     "network": network_problem,
     "port": port_problem,
+    "matrix_login": matrix_login_problem,
     "wordpress_slug": wordpress_slug_problem,
     "wordpress_login": wordpress_login_problem,
     "php_extensions": php.unknown_extensions_problem,

@@ -4,6 +4,8 @@ key when the host runs a service that derives passwords from it."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from .. import secrets, validators
 from .common import ENVIRONMENTS, Host, Problem, check, named_items
 
@@ -48,7 +50,43 @@ def problems(host: Host) -> list[Problem]:
                 where,
             )
         )
+    found += _environment_reaches(host, where)
     return found + _plans(host.vars.get("collectif_plans", []), where)
+
+
+# Connections that never leave the controller's machine: containers and the machine itself.
+LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "podman", "tripwire")
+# Names that never reach a real server (RFC 2606 and 6761, and a container's bare name).
+LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".example", ".invalid")
+
+
+def _environment_reaches(host: Host, where: str) -> list[Problem]:
+    """'test' and 'demo' turn the production rules off (admins' keys, real certificates):
+    refused for a host reached at a real address."""
+    if host.environment not in ("test", "demo"):
+        return []
+    if host.vars.get("ansible_connection") in LOCAL_CONNECTIONS:
+        return []
+    address = str(host.vars.get("ansible_host") or host.name)
+    if not _real_address(address):
+        return []
+    return [
+        Problem(
+            "collectif_environment",
+            f"'{host.environment}' turns the production rules off, and {host.name} is reached "
+            f"at {address}, a real server's address: remove collectif_environment "
+            "(production is the default), or point the inventory at a test machine",
+            where,
+        )
+    ]
+
+
+def _real_address(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        name = address.lower().rstrip(".")
+        return "." in name and not name.endswith(LOCAL_SUFFIXES)
 
 
 def _plans(plans: object, where: str) -> list[Problem]:

@@ -11,6 +11,19 @@ from .. import validators
 from .common import Host, Problem, as_list, check
 
 ROLES = ("base",)
+# Accounts the system and the services run as (Debian's fixed ones, the database and web
+# servers', this server's services'): made an admin, one would get a login shell, sudo and
+# its keys replaced.
+SYSTEM_ACCOUNTS = frozenset(
+    {
+        *("root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news"),
+        *("uucp", "proxy", "www-data", "backup", "list", "irc", "nobody", "messagebus"),
+        *("sshd", "polkitd", "postgres", "mysql", "valkey", "redis", "turnserver"),
+        *("synapse", "nextcloud", "wordpress", "pebble", "restic", "rest-server", "prosody"),
+        *("jitsi", "jicofo", "jvb", "invoiceninja", "postfix", "opendkim"),
+    }
+)
+SYSTEM_PREFIXES = ("_", "systemd-", "mautrix-", "debian-")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -24,18 +37,35 @@ def _admins(host: Host) -> list[Problem]:
         return [Problem("base_admin_users", "must be a list of admins (name, ssh_keys)", where)]
     found: list[Problem] = []
     with_keys = 0
+    names: dict[str, str] = {}
+    blobs: dict[str, str] = {}
     for index, user in enumerate(users):
         label = f"base_admin_users[{index}]"
         if not isinstance(user, Mapping):
             found.append(Problem(label, "must have a name and ssh_keys", where))
             continue
-        found += check(f"{label}.name", user.get("name"), validators.username_problem, where)
+        name = user.get("name")
+        found += check(f"{label}.name", name, validators.username_problem, where)
+        found += _admin_name(f"{label}.name", name, names, where)
         keys = user.get("ssh_keys", [])
         if not isinstance(keys, list):
             found.append(Problem(f"{label}.ssh_keys", "must be a list of public keys", where))
             continue
         for key_index, key in enumerate(keys):
-            found += check(f"{label}.ssh_keys[{key_index}]", key, validators.ssh_key_problem, where)
+            key_label = f"{label}.ssh_keys[{key_index}]"
+            found += check(key_label, key, validators.ssh_key_problem, where)
+            blob = validators.ssh_key_blob(key)
+            if blob in blobs:
+                found.append(
+                    Problem(
+                        key_label,
+                        f"is the same key as {blobs[blob]}: a key belongs to one person; "
+                        "remove one of them",
+                        where,
+                    )
+                )
+            elif blob is not None:
+                blobs[blob] = key_label
         if user.get("state", "present") == "present" and keys:
             with_keys += 1
     if host.environment == "production" and with_keys == 0:
@@ -48,6 +78,25 @@ def _admins(host: Host) -> list[Problem]:
             )
         )
     return found
+
+
+def _admin_name(label: str, name: Any, seen: dict[str, str], where: str) -> list[Problem]:
+    """An admin's login: not an account of the system or of a service, not listed twice."""
+    if not isinstance(name, str):
+        return []
+    if name in SYSTEM_ACCOUNTS or name.startswith(SYSTEM_PREFIXES):
+        return [
+            Problem(
+                label,
+                f"'{name}' is an account the system or a service runs as; give the admin "
+                "their own login (their first name, for example)",
+                where,
+            )
+        ]
+    if name in seen:
+        return [Problem(label, f"'{name}' is already {seen[name]}; list each admin once", where)]
+    seen[name] = label
+    return []
 
 
 def _host_values(host: Host) -> list[Problem]:
