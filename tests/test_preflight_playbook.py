@@ -33,7 +33,7 @@ BROKEN = {
         },
         None,
         [
-            "The inventory has 3 problem(s); nothing was changed on asso1",
+            "The inventory has 3 problem(s); nothing was changed on any host:",
             "collectif_domain: 'Example.org' has uppercase letters",
             "collectif_admin_email: 'bureau' is not an e-mail address",
             "collectif_plans[0].nextcloud_quota: '5 Go' is not a quota",
@@ -96,3 +96,21 @@ def test_broken_inventory_stops_before_touching_the_host(run_against, case):
         assert line in run.output, run.output
     assert "Traceback" not in run.output
     assert run.reached == "", f"the host was reached: {run.reached!r}"
+
+
+def test_a_problem_of_every_host_is_said_once_and_the_run_ends_with_code_2(run_against):
+    hosts = {
+        "all": {
+            "vars": {"ansible_connection": "tripwire"},
+            "children": {
+                "servers": {"hosts": {"asso1": {}}},
+                "backup_targets": {"hosts": {"backup1": {}}},
+            },
+        }
+    }
+    run = run_against({**ASSOCIATION, "collectif_domain": "Example.org"}, hosts)
+    assert run.returncode == 2
+    assert "The inventory has 1 problem(s); nothing was changed on any host:" in run.output
+    assert run.output.count("'Example.org' has uppercase letters") == 1, run.output
+    assert "Stopped before any change. Fix the problems listed above" in run.output
+    assert run.reached == ""
