@@ -162,3 +162,13 @@ def test_a_misspelt_variable_is_named_with_the_closest_known_one():
         "nextcloud_default_qouta: is not a variable collectif knows (did you mean "
         f"'nextcloud_default_quota'?); as it is written, nothing reads it. {where}",
     ]
+
+
+def test_a_text_for_a_list_and_a_quoted_boolean_are_refused():
+    lines = check({"base_firewall_tcp_ports": "8080", "base_swap_enabled": "false"})
+    assert [line.split(":")[0] for line in lines] == [
+        "base_firewall_tcp_ports",
+        "base_swap_enabled",
+    ]
+    assert "is '8080', not a list: write [8080]" in lines[0]
+    assert "write true or false without quotes" in lines[1]

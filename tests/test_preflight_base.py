@@ -86,3 +86,20 @@ def test_a_key_cut_short_or_mislabelled_is_refused_and_one_with_options_accepted
     assert "says ssh-rsa but holds an ssh-ed25519 key" in line
     with_options = f'from="192.0.2.0/24,2001:db8::/32",no-agent-forwarding {KEY}'
     assert check({"base_admin_users": [{"name": "camille", "ssh_keys": [with_options]}]}) == []
+
+
+def test_time_zone_locale_and_swap_checked_before_the_server():
+    lines = check({"base_timezone": "Europe/Pari", "base_swap_size_mb": 64000})
+    assert [line.split(":")[0] for line in lines] == ["base_swap_size_mb", "base_timezone"]
+    assert "(did you mean 'Europe/Paris'?)" in lines[1]
+    assert "between 256 and 16384 MiB" in lines[0]
+
+
+def test_a_locale_set_alone_must_be_in_the_default_list():
+    (line,) = check({"base_locale": "de_DE.UTF-8"})
+    assert line.startswith(
+        "base_locale: 'de_DE.UTF-8' is not generated: add it to base_locales "
+        "(now en_US.UTF-8, fr_FR.UTF-8)"
+    )
+    (line,) = check({"base_locales": ["fr_FR.UTF-8", "french"], "base_locale": "fr_FR.UTF-8"})
+    assert line.startswith("base_locales[1]: 'french' is not a locale name")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from . import bridges, php, secrets
@@ -190,6 +193,36 @@ def _key_blob_type(body: str) -> str | None:
     return held if shapes.get(held, False) else None
 
 
+_LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?(@[a-z]+)?$")
+
+
+def locale_problem(value: Any) -> str | None:
+    """A locale as Debian's locales package names it: fr_FR.UTF-8."""
+    if not isinstance(value, str) or not _LOCALE.match(value):
+        return f"'{value}' is not a locale name such as fr_FR.UTF-8 or en_US.UTF-8"
+    return None
+
+
+def timezone_problem(value: Any) -> str | None:
+    """A time zone of the tz database, such as Europe/Paris."""
+    zones = _timezones()
+    if not isinstance(value, str) or (zones and value not in zones):
+        guess = difflib.get_close_matches(str(value), sorted(zones), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        return f"'{value}' is not a time zone such as Europe/Paris{hint}"
+    return None
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    """The tz database's zones as the controller knows them (empty when it has none: then
+    any name passes, and the server's own check decides)."""
+    try:
+        return frozenset(zoneinfo.available_timezones())
+    except OSError:  # no tz database on the controller: not an inventory problem
+        return frozenset()
+
+
 def network_problem(value: Any) -> str | None:
     try:
         ipaddress.ip_network(str(value), strict=False)
@@ -269,6 +302,8 @@ PROBLEMS: dict[str, Callable[[Any], str | None]] = {
     "slug": slug_problem,
     "ssh_key": ssh_key_problem,
     "network": network_problem,
+    "locale": locale_problem,
+    "timezone": timezone_problem,
     "port": port_problem,
     "matrix_login": matrix_login_problem,
     "wordpress_slug": wordpress_slug_problem,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import association, backup, base, matrix, names, web, wordpress
+from . import association, backup, base, matrix, variables, web, wordpress
 from . import groups as inventory_groups  # `groups` is problems()'s argument
 from .common import Host, Places, Problem, shown_path
 
@@ -37,7 +37,9 @@ def problems(
     """Every problem with `host`'s variables, as readable lines (empty when all is well)."""
     checked = Host(host, hostvars, groups, Places(shown_path(inventory_dir), host))
     found = (
-        association.problems(checked) + inventory_groups.problems(checked) + names.problems(checked)
+        association.problems(checked)
+        + inventory_groups.problems(checked)
+        + variables.problems(checked)
     )
     if association.needs_secret_key(checked):
         found += association.secret_key_problems(checked)

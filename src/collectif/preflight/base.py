@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import validators
-from .common import Host, Problem, as_list, check
+from .common import Host, Problem, as_list, check, role_defaults
 
 ROLES = ("base",)
 # Accounts the system and the services run as (Debian's fixed ones, the database and web
@@ -24,6 +24,13 @@ SYSTEM_ACCOUNTS = frozenset(
     }
 )
 SYSTEM_PREFIXES = ("_", "systemd-", "mautrix-", "debian-")
+# Swap file sizes that make sense on a rented server (MiB): less is no help, more fills
+# the disk the members' files need.
+SWAP_MB = (256, 16384)
+
+
+def _default(variable: str) -> Any:
+    return role_defaults("base").get(variable)
 
 
 def problems(host: Host) -> list[Problem]:
@@ -112,10 +119,38 @@ def _host_values(host: Host) -> list[Problem]:
                 where,
             )
         )
-    locale = host.vars.get("base_locale")
-    locales = host.vars.get("base_locales")
-    if locale is not None and isinstance(locales, list) and locale not in locales:
-        found.append(Problem("base_locale", f"'{locale}' is not in base_locales {locales}", where))
+    # The role's defaults count too: base_locale set alone must be one of the default list.
+    locale = host.vars.get("base_locale", _default("base_locale"))
+    locales = host.vars.get("base_locales", _default("base_locales"))
+    for index, name in enumerate(as_list(locales)):
+        found += check(f"base_locales[{index}]", name, validators.locale_problem, where)
+    if isinstance(locales, list) and locale not in locales:
+        found.append(
+            Problem(
+                "base_locale",
+                f"'{locale}' is not generated: add it to base_locales "
+                f"(now {', '.join(map(str, locales))})",
+                where,
+            )
+        )
+    if "base_timezone" in host.vars:
+        found += check(
+            "base_timezone", host.vars["base_timezone"], validators.timezone_problem, where
+        )
+    size = host.vars.get("base_swap_size_mb")
+    if (
+        isinstance(size, int)
+        and not isinstance(size, bool)
+        and not SWAP_MB[0] <= size <= SWAP_MB[1]
+    ):
+        found.append(
+            Problem(
+                "base_swap_size_mb",
+                f"{size} is out of bounds: between {SWAP_MB[0]} and {SWAP_MB[1]} MiB (2048 "
+                "suits a server of 8 GB)",
+                where,
+            )
+        )
     for variable in ("base_firewall_ssh_sources", "base_fail2ban_ignoreip"):
         for index, network in enumerate(as_list(host.vars.get(variable))):
             found += check(f"{variable}[{index}]", network, validators.network_problem, where)
