@@ -83,7 +83,7 @@ def test_a_secret_key_too_easy_to_guess_is_refused(key):
 @pytest.mark.parametrize(
     ("address", "refused"),
     [
-        ("203.0.113.7", False),  # documentation range: not global
+        ("10.1.2.3", False),
         ("51.91.12.34", True),
         ("asso.example.org", True),
         ("2001:41d0:8:1234::1", True),
@@ -109,3 +109,11 @@ def test_test_or_demo_environment_refused_on_a_real_address(address, refused):
 def test_a_container_is_not_a_real_address():
     changes = {"collectif_environment": "demo", "ansible_host": "51.91.12.34"}
     assert check({**changes, "ansible_connection": "docker"}) == []
+
+
+def test_the_example_address_left_in_place_is_refused():
+    (line,) = check({"ansible_host": "203.0.113.10"})
+    assert line == (
+        "ansible_host: 203.0.113.10 is an example address (kept from the example inventory): "
+        "write asso1's own address, as your provider gives it. Set it in inventories/asso/hosts.yml."
+    )

@@ -116,7 +116,7 @@ def test_a_second_backup_target_is_refused():
     }
     (line,) = check(groups=groups, drop=("restic_repository",))
     assert line.startswith(
-        "group backup_targets: has 2 hosts (backup1, backup2); the servers send their backups "
-        "to the first one only, backup1"
+        "group backup_targets: has 2 hosts (backup1, backup2); asso1 sends its backups to the "
+        "first one only, backup1"
     )
     assert line.endswith("Set it in inventories/asso/hosts.yml.")

@@ -50,7 +50,7 @@ def problems(host: Host) -> list[Problem]:
                 where,
             )
         )
-    found += _environment_reaches(host, where)
+    found += _environment_reaches(host, where) + _example_address(host)
     return found + _plans(host.vars.get("collectif_plans", []), where)
 
 
@@ -58,6 +58,32 @@ def problems(host: Host) -> list[Problem]:
 LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "podman", "tripwire")
 # Names that never reach a real server (RFC 2606 and 6761, and a container's bare name).
 LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".example", ".invalid")
+
+
+# The addresses documentation uses (RFC 5737, 3849), as the example inventory does.
+EXAMPLE_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+def _example_address(host: Host) -> list[Problem]:
+    """The example inventory's address left in place: the run would wait on no server."""
+    address = host.vars.get("ansible_host")
+    try:
+        ip = ipaddress.ip_address(str(address))
+    except ValueError:
+        return []
+    if not any(ip in network for network in EXAMPLE_NETWORKS):
+        return []
+    return [
+        Problem(
+            "ansible_host",
+            f"{address} is an example address (kept from the example inventory): write "
+            f"{host.name}'s own address, as your provider gives it",
+            host.places.hosts_file,
+        )
+    ]
 
 
 def _environment_reaches(host: Host, where: str) -> list[Problem]:

@@ -28,13 +28,14 @@ def problems(host: Host) -> list[Problem]:
     where = host.places.association
     found = _repository(host, where)
     targets = host.groups.get(BACKUP_GROUP, [])
-    if len(targets) > 1:
+    # Without a repository of its own, a server backs up to the group's first host.
+    if len(targets) > 1 and not host.vars.get("restic_repository"):
         found.append(
             Problem(
                 f"group {BACKUP_GROUP}",
-                f"has {len(targets)} hosts ({', '.join(targets)}); the servers send their "
-                f"backups to the first one only, {targets[0]}, and the others would "
-                "wait for backups that never come: keep one in the group",
+                f"has {len(targets)} hosts ({', '.join(targets)}); {host.name} sends its "
+                f"backups to the first one only, {targets[0]}: keep one in the group, or set "
+                f"restic_repository in host_vars/{host.name}.yml to the other",
                 host.places.hosts_file,
             )
         )
