@@ -66,6 +66,20 @@ BROKEN = {
             "php_fpm_extensions: 'intll' (did you mean 'intl'",
         ],
     ),
+    "a missing vault value and a stray '{{', named without their value": (
+        {
+            **ASSOCIATION,
+            "collectif_secret_key": "{{ vault_collectif_secret_kee }}",
+            "base_sshd_port": "{{ 22",
+        },
+        None,
+        [
+            "The inventory has 2 problem(s); nothing was changed on any host:",
+            "- base_sshd_port: cannot be read: it holds '{{' or '{%' that is not a complete "
+            "template",
+            "- collectif_secret_key: refers to vault_collectif_secret_kee, which is not defined",
+        ],
+    ),
     "incoherent service groups": (
         ASSOCIATION,
         {

@@ -11,6 +11,7 @@ a host that runs one of them, as the roles' meta/collectif.yml say (services.on_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,9 +34,16 @@ def problems(
     groups: Mapping[str, Sequence[str]],
     host: str,
     inventory_dir: str | None = None,
+    spec_results: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
-    """Every problem with `host`'s variables, as readable lines (empty when all is well)."""
-    checked = Host(host, hostvars, groups, Places(shown_path(inventory_dir), host))
+    """Every problem with `host`'s variables, as readable lines (empty when all is well),
+    with the errors of the roles' argument specs (`spec_results`, the preflight's loop)."""
+    places = Places(shown_path(inventory_dir), host)
+    values, unreadable = readable(hostvars, f"{places.inventory}/group_vars or host_vars")
+    # A variable that cannot be read fails the specs of every role that reads it, and
+    # looks unset to the rules: it is said once, by its name, and not again.
+    lines = spec_problems(spec_results, inventory_dir, unreadable_said=bool(unreadable))
+    checked = Host(host, values, groups, places)
     found = (
         association.problems(checked)
         + inventory_groups.problems(checked)
@@ -46,11 +54,52 @@ def problems(
     for roles, check in SERVICE_CHECKS:
         if checked.roles.intersection(roles):
             found += check(checked)
-    return [str(p) for p in sorted(set(found))]
+    said = {problem.variable for problem in unreadable}
+    found = [p for p in found if re.split(r"[\[.]", p.variable)[0] not in said]
+    return lines + [str(p) for p in sorted({*unreadable, *found})]
+
+
+_UNDEFINED = re.compile(r"'([^']+)' is undefined")
+
+
+def readable(hostvars: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The host's variables with their templates rendered, and a problem for each one that
+    cannot be: a reference to a value that is not defined (a vault value missing or
+    misspelt), or `{{` that is not a template. The value itself is never shown: it may be
+    a password."""
+    values: dict[str, Any] = {}
+    found: list[Problem] = []
+    for name in list(hostvars):
+        try:
+            value = hostvars[name]
+            if type(value).__name__.endswith("Marker"):
+                # Ansible hands over a marker in place of a value it could not render; it
+                # raises its error when used.
+                str(value)
+        except Exception as error:  # Ansible's template errors share no public type
+            found.append(Problem(str(name), _unreadable(str(error)), where))
+            continue
+        values[name] = value
+    return values, found
+
+
+def _unreadable(error: str) -> str:
+    missing = _UNDEFINED.search(error)
+    if missing:
+        return (
+            f"refers to {missing[1]}, which is not defined: add it (to the vault, if it is a "
+            "secret), or correct the name"
+        )
+    return (
+        "cannot be read: it holds '{{' or '{%' that is not a complete template; if they are "
+        "part of the text, put the value between {% raw %} and {% endraw %}"
+    )
 
 
 def spec_problems(
-    results: Sequence[Mapping[str, Any]], inventory_dir: str | None = None
+    results: Sequence[Mapping[str, Any]],
+    inventory_dir: str | None = None,
+    unreadable_said: bool = False,
 ) -> list[str]:
     """Lines for the argument-spec errors registered by the preflight's validation loop."""
     where = f"{shown_path(inventory_dir)}/group_vars or host_vars"
@@ -60,7 +109,7 @@ def spec_problems(
         errors = result.get("argument_errors") or []
         for error in errors:
             lines.append(f"role {role}: {str(error).rstrip('.')}. Set it in {where}.")
-        if result.get("failed") and not errors:
+        if result.get("failed") and not errors and not unreadable_said:
             # Not a wrong value but one that cannot be computed (an undefined variable, a
             # lookup that fails): the role would fail on it too, later and half-way.
             reason = str(result.get("msg", "unknown error")).removeprefix("Task failed: ")
