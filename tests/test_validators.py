@@ -111,3 +111,10 @@ def test_networks(value, ok):
 )
 def test_usernames(value, ok):
     assert (validators.username_problem(value) is None) is ok
+
+
+def test_an_email_domain_in_uppercase_is_refused():
+    assert validators.email_problem("Bureau@example.org") is None
+    assert "write the part after @ in lowercase (bureau@example.org)" in validators.email_problem(
+        "bureau@Example.ORG"
+    )

@@ -60,6 +60,9 @@ def email_problem(value: Any) -> str | None:
     local, sep, domain = value.rpartition("@")
     if not sep or not _EMAIL_LOCAL.match(local) or domain_problem(domain.lower()) is not None:
         return f"'{value}' is not an e-mail address (expected something like bureau@example.org)"
+    if domain != domain.lower():
+        # WordPress and others refuse it later, on the server.
+        return f"'{value}': write the part after @ in lowercase ({local}@{domain.lower()})"
     return None
 
 

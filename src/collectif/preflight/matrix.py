@@ -29,9 +29,12 @@ def _synapse(host: Host, where: str) -> list[Problem]:
     if "synapse_server_name" in host.vars:
         found += check("synapse_server_name", server_name, validators.domain_problem, where)
     found += _users(host.vars.get("synapse_users", []), where)
-    # WordPress serves the bare domain, and Synapse's delegation files with it. A wrong
+    # WordPress, when it serves the bare domain, serves Synapse's delegation files with it. A wrong
     # domain is said once, where it is set: not again as a site that does not serve it.
-    if "wordpress" in host.roles or validators.domain_problem(server_name) is not None:
+    wordpress_domain = host.vars.get("wordpress_domain", host.vars.get("collectif_domain"))
+    if ("wordpress" in host.roles and wordpress_domain == server_name) or validators.domain_problem(
+        server_name
+    ) is not None:
         return found
     # Otherwise one of the inventory's sites must serve the bare domain, where other
     # servers and clients look for /.well-known/matrix/*.
