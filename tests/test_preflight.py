@@ -13,6 +13,7 @@ GOOD = {
     "collectif_domain": "example.org",
     "collectif_admin_email": "bureau@example.org",
     "collectif_environment": "production",
+    "collectif_project_settings": True,
     "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
     "collectif_secret_key": "3f9c1a7e52d08b64" * 4,

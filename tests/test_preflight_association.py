@@ -117,3 +117,12 @@ def test_the_example_address_left_in_place_is_refused():
         "ansible_host: 203.0.113.10 is an example address (kept from the example inventory): "
         "write asso1's own address, as your provider gives it. Set it in inventories/asso/hosts.yml."
     )
+
+
+def test_a_broken_link_to_the_project_settings_is_named():
+    (line,) = check(drop=("collectif_project_settings",))
+    assert line.startswith(
+        "group_vars/all/00-project.yml: is missing or its link is broken, so the project's "
+        "settings (the plans, the TURN name...) are not read"
+    )
+    assert check({"collectif_environment": "test"}, drop=("collectif_project_settings",)) == []

@@ -128,3 +128,22 @@ def test_a_problem_of_every_host_is_said_once_and_the_run_ends_with_code_2(run_a
     assert run.output.count("'Example.org' has uppercase letters") == 1, run.output
     assert "Stopped before any change. Fix the problems listed above" in run.output
     assert run.reached == ""
+
+
+def test_a_misspelt_key_of_hosts_yml_is_named(run_against):
+    hosts = {
+        "all": {
+            "vars": {"ansible_connection": "tripwire"},
+            "children": {
+                "servers": {"hosts": {"asso1": {}}},
+                "nextcloud": {"host": {"asso1": {}}},
+            },
+        }
+    }
+    run = run_against(ASSOCIATION, hosts)
+    assert run.returncode == 2
+    assert (
+        "- group nextcloud: has a key 'host' that Ansible ignores (did you mean 'hosts'? a "
+        "group holds only hosts, children, vars). Set it in"
+    ) in run.output, run.output
+    assert run.reached == ""

@@ -51,6 +51,16 @@ def problems(host: Host) -> list[Problem]:
             )
         )
     found += _environment_reaches(host, where) + _example_address(host)
+    if host.environment == "production" and not host.vars.get("collectif_project_settings"):
+        found.append(
+            Problem(
+                "group_vars/all/00-project.yml",
+                "is missing or its link is broken, so the project's settings (the plans, the "
+                "TURN name...) are not read; link it again: ln -sf ../../../../group_vars/all.yml "
+                f"{host.places.inventory}/group_vars/all/00-project.yml",
+                f"{host.places.inventory}/group_vars/all",
+            )
+        )
     return found + _plans(host.vars.get("collectif_plans", []), where)
 
 
