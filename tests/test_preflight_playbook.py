@@ -80,6 +80,22 @@ BROKEN = {
             "- collectif_secret_key: refers to vault_collectif_secret_kee, which is not defined",
         ],
     ),
+    "a key file that is not there, with the other problems still found": (
+        {
+            **ASSOCIATION,
+            "base_admin_users": [
+                {"name": "camille", "ssh_keys": ["{{ lookup('file', '/nonexistent/id.pub') }}"]}
+            ],
+            "collectif_admin_email": "bureau",
+        },
+        None,
+        [
+            "The inventory has 2 problem(s)",
+            "- base_admin_users: cannot be worked out: ",
+            "/nonexistent/id.pub",
+            "- collectif_admin_email: 'bureau' is not an e-mail address",
+        ],
+    ),
     "incoherent service groups": (
         ASSOCIATION,
         {

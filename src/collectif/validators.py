@@ -36,15 +36,36 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _QUOTA_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
+def _kind(value: Any) -> str:
+    """What a value is, for a message about a value of the wrong kind."""
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
+
+
 def domain_problem(value: Any) -> str | None:
     """A DNS name such as example.org: lowercase labels, at least two of them."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not a domain name; write one such as example.org"
+    if not value:
         return "is empty; write a domain name such as example.org"
     if value != value.lower():
         return f"'{value}' has uppercase letters; write it in lowercase ('{value.lower()}')"
     if len(value) > 253 or "." not in value:
         return f"'{value}' is not a domain name (expected something like example.org)"
     labels = value.split(".")
+    long = [label for label in labels if len(label) > 63]
+    if long:
+        return (
+            f"'{value}' is not a domain name: '{long[0][:20]}...' is {len(long[0])} characters "
+            "long, and DNS allows 63 between two dots"
+        )
     if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         return (
             f"'{value}' is not a domain name: use letters, digits and hyphens "
@@ -55,7 +76,9 @@ def domain_problem(value: Any) -> str | None:
 
 def email_problem(value: Any) -> str | None:
     """An address such as bureau@example.org."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not an e-mail address; write one such as bureau@example.org"
+    if not value:
         return "is empty; write an e-mail address such as bureau@example.org"
     local, sep, domain = value.rpartition("@")
     if not sep or not _EMAIL_LOCAL.match(local) or domain_problem(domain.lower()) is not None:
@@ -250,7 +273,9 @@ _MATRIX_LOCALPART = re.compile(r"^[a-z0-9._=/+-]+$")
 
 def matrix_login_problem(value: Any) -> str | None:
     """A Matrix account's name, as Synapse accepts one at registration."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not a login; write one such as camille"
+    if not value:
         return "is empty; write the member's login, such as camille"
     if not _MATRIX_LOCALPART.match(value):
         return (

@@ -40,9 +40,9 @@ def problems(
     with the errors of the roles' argument specs (`spec_results`, the preflight's loop)."""
     places = Places(shown_path(inventory_dir), host)
     values, unreadable = readable(hostvars, f"{places.inventory}/group_vars or host_vars")
-    # A variable that cannot be read fails the specs of every role that reads it, and
-    # looks unset to the rules: it is said once, by its name, and not again.
-    lines = spec_problems(spec_results, inventory_dir, unreadable_said=bool(unreadable))
+    # A variable that cannot be read is left out of the roles' specs (the filter
+    # collectif.core.unreadable) and looks unset to the rules: it is said once, by its name.
+    lines = spec_problems(spec_results, inventory_dir)
     checked = Host(host, values, groups, places)
     found = (
         association.problems(checked)
@@ -71,16 +71,26 @@ def readable(hostvars: Mapping[str, Any], where: str) -> tuple[dict[str, Any], l
     found: list[Problem] = []
     for name in list(hostvars):
         try:
-            value = hostvars[name]
-            if type(value).__name__.endswith("Marker"):
-                # Ansible hands over a marker in place of a value it could not render; it
-                # raises its error when used.
-                str(value)
+            value = _plain(hostvars[name])
         except Exception as error:  # Ansible's template errors share no public type
             found.append(Problem(str(name), _unreadable(str(error)), where))
             continue
         values[name] = value
     return values, found
+
+
+def _plain(value: Any) -> Any:
+    """The value with everything in it rendered now (Ansible renders a list's or a
+    mapping's items when they are read), so that an error shows here, by its variable."""
+    if type(value).__name__.endswith("Marker"):
+        # Ansible hands over a marker in place of a value it could not render; it raises
+        # the error when used.
+        str(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _unreadable(error: str) -> str:
@@ -90,16 +100,20 @@ def _unreadable(error: str) -> str:
             f"refers to {missing[1]}, which is not defined: add it (to the vault, if it is a "
             "secret), or correct the name"
         )
-    return (
-        "cannot be read: it holds '{{' or '{%' that is not a complete template; if they are "
-        "part of the text, put the value between {% raw %} and {% endraw %}"
-    )
+    if "syntax error" in error.lower():
+        # Jinja's message may quote the text around the error: never shown.
+        return (
+            "cannot be read: it holds '{{' or '{%' that is not a complete template; if they "
+            "are part of the text, put the value between {% raw %} and {% endraw %}"
+        )
+    # A lookup that fails (a key file that is not there...): Ansible's reason, first line.
+    reason = error.split("\n", 1)[0].removeprefix("A captured exception marker was tripped: ")
+    return f"cannot be worked out: {reason.rstrip('.')}"
 
 
 def spec_problems(
     results: Sequence[Mapping[str, Any]],
     inventory_dir: str | None = None,
-    unreadable_said: bool = False,
 ) -> list[str]:
     """Lines for the argument-spec errors registered by the preflight's validation loop."""
     where = f"{shown_path(inventory_dir)}/group_vars or host_vars"
@@ -109,7 +123,7 @@ def spec_problems(
         errors = result.get("argument_errors") or []
         for error in errors:
             lines.append(f"role {role}: {str(error).rstrip('.')}. Set it in {where}.")
-        if result.get("failed") and not errors and not unreadable_said:
+        if result.get("failed") and not errors:
             # Not a wrong value but one that cannot be computed (an undefined variable, a
             # lookup that fails): the role would fail on it too, later and half-way.
             reason = str(result.get("msg", "unknown error")).removeprefix("Task failed: ")

@@ -86,6 +86,15 @@ def preflight_problems(
     return preflight.problems(hostvars, groups, host, inventory_dir, specs)
 
 
+def unreadable(hostvars: Any) -> list[str]:
+    """The host's variables that cannot be rendered (an undefined reference, a broken
+    template, a lookup that fails): left out of the roles' argument specs, whose error
+    would print their text (maybe a password); the preflight names them once."""
+    from ansible_collections.collectif.core.plugins.module_utils.collectif import preflight
+
+    return sorted(problem.variable for problem in preflight.readable(hostvars, "")[1])
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -97,4 +106,5 @@ class FilterModule:
             "nginx_sites": nginx_sites,
             "nginx_locations": nginx_locations,
             "preflight": preflight_problems,
+            "unreadable": unreadable,
         }
