@@ -92,7 +92,7 @@ def test_time_zone_locale_and_swap_checked_before_the_server():
     lines = check({"base_timezone": "Europe/Pari", "base_swap_size_mb": 64000})
     assert [line.split(":")[0] for line in lines] == ["base_swap_size_mb", "base_timezone"]
     assert "(did you mean 'Europe/Paris'?)" in lines[1]
-    assert "between 256 and 16384 MiB" in lines[0]
+    assert "between 64 and 16384 MiB" in lines[0]
 
 
 def test_a_locale_set_alone_must_be_in_the_default_list():

@@ -26,7 +26,7 @@ SYSTEM_ACCOUNTS = frozenset(
 SYSTEM_PREFIXES = ("_", "systemd-", "mautrix-", "debian-")
 # Swap file sizes that make sense on a rented server (MiB): less is no help, more fills
 # the disk the members' files need.
-SWAP_MB = (256, 16384)
+SWAP_MB = (64, 16384)
 
 
 def _default(variable: str) -> Any:
