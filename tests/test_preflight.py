@@ -173,3 +173,9 @@ def test_a_text_for_a_list_and_a_quoted_boolean_are_refused():
     ]
     assert "is '8080', not a list: write [8080]" in lines[0]
     assert "write true or false without quotes" in lines[1]
+
+
+def test_a_service_address_set_in_the_inventory_is_a_domain_name():
+    lines = check({"nextcloud_domain": "Cloud.example.org", "collectif_turn_domain": "turn"})
+    assert [line.split(":")[0] for line in lines] == ["collectif_turn_domain", "nextcloud_domain"]
+    assert "has uppercase letters" in lines[1]

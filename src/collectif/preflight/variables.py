@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .. import services
+from .. import services, validators
 from .common import Host, Problem
 
 # The association's values every role may read (group_vars/all/association.yml).
@@ -77,6 +77,13 @@ def problems(host: Host) -> list[Problem]:
     for role in sorted(host.roles):
         for name, spec in specs().get(role, {}).items():
             if name in host.vars and (message := loose_type(host.vars[name], spec)):
+                found.append(Problem(name, message, where))
+    # Every address a service answers at (nextcloud_domain, the TURN name...), when the
+    # inventory sets it: a domain name, like collectif_domain.
+    for name in sorted(host.vars):
+        if name.endswith("_domain") and name in known() and name != "collectif_domain":
+            message = validators.domain_problem(host.vars[name])
+            if message:
                 found.append(Problem(name, message, where))
     return found
 
