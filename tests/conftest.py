@@ -52,9 +52,15 @@ def run_against(tmp_path: Path) -> Callable[..., Run]:
     """Run a command (default: ansible-playbook site.yml) against a fresh inventory."""
 
     def run(
-        association: dict, hosts: dict | None = None, command: Sequence[str] | None = None
+        association: dict,
+        hosts: dict | None = None,
+        command: Sequence[str] | None = None,
+        extra_files: dict[str, str] | None = None,
     ) -> Run:
         inventory = make_inventory(tmp_path / "inventory", association, hosts)
+        for name, text in (extra_files or {}).items():
+            (inventory / name).parent.mkdir(parents=True, exist_ok=True)
+            (inventory / name).write_text(text)
         record = tmp_path / "reached"
         env = {
             **os.environ,

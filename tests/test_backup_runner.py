@@ -638,3 +638,14 @@ def test_check_reads_a_part_within_range(server, stored, subsets, part):
     report = backup.check(subsets)
     assert report["part"] == f"{part}/{subsets}"
     assert any(f"--read-data-subset={part}/{subsets}" in call["argv"] for call in server.calls())
+
+
+def test_restore_from_an_empty_repository_says_where_the_backups_may_be(two_services):
+    """A new server under another name than the old one reaches another, empty
+    repository: the restore stops before any service stops, and says why."""
+    two_services.answer(snapshots=[])
+    outcome = two_services.run("restore")
+    assert outcome.code == 1
+    assert "the repository holds no snapshot" in outcome.output
+    assert "give the new server the old name in hosts.yml" in outcome.output
+    assert two_services.labels() == ["restic cat", "restic snapshots"]

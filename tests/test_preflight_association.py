@@ -71,3 +71,58 @@ def test_services_need_the_secret_key():
     (line,) = check({"collectif_secret_key": "short"}, groups=MATRIX)
     assert line.startswith("collectif_secret_key:")
     assert check(groups=MATRIX) == []
+
+
+@pytest.mark.parametrize("key", ["0" * 64, "abab" * 16, " " * 64])
+def test_a_secret_key_too_easy_to_guess_is_refused(key):
+    (line,) = check({"collectif_secret_key": key}, groups=MATRIX)
+    assert line.startswith("collectif_secret_key: ")
+    assert "too easy to guess" in line or "must be set" in line
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("10.1.2.3", False),
+        ("51.91.12.34", True),
+        ("asso.example.org", True),
+        ("2001:41d0:8:1234::1", True),
+        ("192.168.1.20", False),
+        ("asso1.test", False),
+        ("localhost", False),
+    ],
+)
+def test_test_or_demo_environment_refused_on_a_real_address(address, refused):
+    lines = check(
+        {"collectif_environment": "test", "ansible_host": address, "base_admin_users": []}
+    )
+    if refused:
+        (line,) = lines
+        assert line.startswith(
+            f"collectif_environment: 'test' turns the production rules off, and asso1 is "
+            f"reached at {address}, a real server's address"
+        )
+    else:
+        assert lines == []
+
+
+def test_a_container_is_not_a_real_address():
+    changes = {"collectif_environment": "demo", "ansible_host": "51.91.12.34"}
+    assert check({**changes, "ansible_connection": "docker"}) == []
+
+
+def test_the_example_address_left_in_place_is_refused():
+    (line,) = check({"ansible_host": "203.0.113.10"})
+    assert line == (
+        "ansible_host: 203.0.113.10 is an example address (kept from the example inventory): "
+        "write asso1's own address, as your provider gives it. Set it in inventories/asso/hosts.yml."
+    )
+
+
+def test_a_broken_link_to_the_project_settings_is_named():
+    (line,) = check(drop=("collectif_project_settings",))
+    assert line.startswith(
+        "group_vars/all/00-project.yml: is missing or its link is broken, so the project's "
+        "settings (the plans, the TURN name...) are not read"
+    )
+    assert check({"collectif_environment": "test"}, drop=("collectif_project_settings",)) == []

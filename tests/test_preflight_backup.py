@@ -91,3 +91,32 @@ def test_rest_user_must_be_an_account_name(user):
 @pytest.mark.parametrize("user", ["asso1", "asso_1", "1asso-x"])
 def test_rest_user_accepted(user):
     assert check({"restic_rest_user": user}) == []
+
+
+@pytest.mark.parametrize(
+    "repository",
+    [
+        "rest:https://",
+        "rest:https://backup.example.org:8000",
+        "rest:https://back up.example.org:8000/asso1/",
+        "s3:https://s3.gra.io.cloud.ovh.net/",
+        "sftp:",
+    ],
+)
+def test_a_repository_with_only_the_right_prefix_is_refused(repository):
+    (line,) = check({"restic_repository": repository})
+    assert line.startswith(f"restic_repository: '{repository}' is not a restic repository URL")
+
+
+def test_a_second_backup_target_is_refused():
+    groups = {
+        "all": ["asso1", "backup1", "backup2"],
+        "servers": ["asso1"],
+        "backup_targets": ["backup1", "backup2"],
+    }
+    (line,) = check(groups=groups, drop=("restic_repository",))
+    assert line.startswith(
+        "group backup_targets: has 2 hosts (backup1, backup2); asso1 sends its backups to the "
+        "first one only, backup1"
+    )
+    assert line.endswith("Set it in inventories/asso/hosts.yml.")

@@ -48,3 +48,33 @@ def test_bridge_admins_are_matrix_ids():
 def test_a_bridge_written_as_a_mapping_is_refused_not_a_crash():
     (line,) = check({"mautrix_bridge_networks": [{"whatsapp": True}]}, groups=MATRIX)
     assert line.startswith("mautrix_bridge_networks: '{'whatsapp': True}' is not a bridge")
+
+
+def test_matrix_accounts_follow_synapse_rules_once_each_and_leave_the_bridges_theirs():
+    users = [
+        {"name": "camille", "password": "p"},
+        {"name": "Dominique", "password": "p"},
+        {"name": "rené", "password": "p"},
+        {"name": "jean pierre", "password": "p"},
+        {"name": "camille", "password": "p"},
+        {"name": "signalbot", "password": "p"},
+        {"name": "whatsapp_alice", "password": "p"},
+        {"name": "_admin", "password": "p"},
+        {"name": "1234", "password": "p"},
+    ]
+    lines = check({"synapse_users": users}, groups=MATRIX)
+    assert [line.split(": ")[0] for line in lines] == [
+        "synapse_users[1].name",
+        "synapse_users[2].name",
+        "synapse_users[3].name",
+        "synapse_users[4].name",
+        "synapse_users[5].name",
+        "synapse_users[6].name",
+        "synapse_users[7].name",
+        "synapse_users[8].name",
+    ]
+    assert "'Dominique' is not a Matrix login" in lines[0]
+    assert "listed twice" in lines[3]
+    assert "belongs to the Signal bridge" in lines[4]
+    assert "belongs to the WhatsApp bridge" in lines[5]
+    assert "keeps logins that start with _ or are only digits" in lines[6]

@@ -33,7 +33,7 @@ BROKEN = {
         },
         None,
         [
-            "The inventory has 3 problem(s); nothing was changed on asso1",
+            "The inventory has 3 problem(s); nothing was changed on any host:",
             "collectif_domain: 'Example.org' has uppercase letters",
             "collectif_admin_email: 'bureau' is not an e-mail address",
             "collectif_plans[0].nextcloud_quota: '5 Go' is not a quota",
@@ -66,6 +66,36 @@ BROKEN = {
             "php_fpm_extensions: 'intll' (did you mean 'intl'",
         ],
     ),
+    "a missing vault value and a stray '{{', named without their value": (
+        {
+            **ASSOCIATION,
+            "collectif_secret_key": "{{ vault_collectif_secret_kee }}",
+            "base_sshd_port": "{{ 22",
+        },
+        None,
+        [
+            "The inventory has 2 problem(s); nothing was changed on any host:",
+            "- base_sshd_port: cannot be read: it holds '{{' or '{%' that is not a complete "
+            "template",
+            "- collectif_secret_key: refers to vault_collectif_secret_kee, which is not defined",
+        ],
+    ),
+    "a key file that is not there, with the other problems still found": (
+        {
+            **ASSOCIATION,
+            "base_admin_users": [
+                {"name": "camille", "ssh_keys": ["{{ lookup('file', '/nonexistent/id.pub') }}"]}
+            ],
+            "collectif_admin_email": "bureau",
+        },
+        None,
+        [
+            "The inventory has 2 problem(s)",
+            "- base_admin_users: cannot be worked out: ",
+            "/nonexistent/id.pub",
+            "- collectif_admin_email: 'bureau' is not an e-mail address",
+        ],
+    ),
     "incoherent service groups": (
         ASSOCIATION,
         {
@@ -96,3 +126,40 @@ def test_broken_inventory_stops_before_touching_the_host(run_against, case):
         assert line in run.output, run.output
     assert "Traceback" not in run.output
     assert run.reached == "", f"the host was reached: {run.reached!r}"
+
+
+def test_a_problem_of_every_host_is_said_once_and_the_run_ends_with_code_2(run_against):
+    hosts = {
+        "all": {
+            "vars": {"ansible_connection": "tripwire"},
+            "children": {
+                "servers": {"hosts": {"asso1": {}}},
+                "backup_targets": {"hosts": {"backup1": {}}},
+            },
+        }
+    }
+    run = run_against({**ASSOCIATION, "collectif_domain": "Example.org"}, hosts)
+    assert run.returncode == 2
+    assert "The inventory has 1 problem(s); nothing was changed on any host:" in run.output
+    assert run.output.count("'Example.org' has uppercase letters") == 1, run.output
+    assert "Stopped before any change. Fix the problems listed above" in run.output
+    assert run.reached == ""
+
+
+def test_a_misspelt_key_of_hosts_yml_is_named(run_against):
+    hosts = {
+        "all": {
+            "vars": {"ansible_connection": "tripwire"},
+            "children": {
+                "servers": {"hosts": {"asso1": {}}},
+                "nextcloud": {"host": {"asso1": {}}},
+            },
+        }
+    }
+    run = run_against(ASSOCIATION, hosts)
+    assert run.returncode == 2
+    assert (
+        "- group nextcloud: has a key 'host' that Ansible ignores (did you mean 'hosts'? a "
+        "group holds only hosts, children, vars). Set it in"
+    ) in run.output, run.output
+    assert run.reached == ""

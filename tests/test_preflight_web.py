@@ -1,7 +1,9 @@
 """nginx's sites and ACME settings, PHP's extensions, on the servers."""
 
 import pytest
-from test_preflight import check
+from test_preflight import GROUPS, check
+
+WHERE = "Set it in inventories/asso/group_vars/all/association.yml."
 
 SITE = {"name": "accueil", "server_names": ["example.org", "www.example.org"], "return": "204"}
 
@@ -80,3 +82,33 @@ def test_inline_locations_are_checked():
 def test_sites_must_be_a_list_of_mappings(sites):
     (line,) = check({"nginx_sites": sites})
     assert line.startswith("nginx_sites")
+
+
+def test_an_inventory_site_may_not_take_a_service_site_name_or_address():
+    groups = {**GROUPS, "nextcloud": ["asso1"], "matrix": ["asso1"]}
+    sites = [
+        {"name": "accueil", "server_names": ["example.org"], "return": "204"},
+        {"name": "nextcloud", "server_names": ["files.example.org"], "return": "204"},
+        {"name": "chat", "server_names": ["matrix.example.org"], "return": "204"},
+    ]
+    lines = check({"nginx_sites": sites}, groups=groups)
+    assert lines == [
+        "nginx_sites[1].name: 'nextcloud' is the name of the nextcloud role's own site; give "
+        f"this site another name. {WHERE}",
+        "nginx_sites[2].server_names[0]: 'matrix.example.org' is the address of the site "
+        "'synapse' (synapse_domain): remove it from this site, or set synapse_domain to "
+        f"another address. {WHERE}",
+    ]
+
+
+def test_a_domain_too_long_once_a_service_prefixes_it():
+    domain = ".".join(["a" * 61] * 4)  # 247 characters: valid alone
+    site = {"name": "accueil", "server_names": [domain], "return": "204"}
+    lines = check(
+        {"collectif_domain": domain, "collectif_admin_email": f"b@{domain}", "nginx_sites": [site]},
+        groups={**GROUPS, "matrix": ["asso1"]},
+    )
+    assert (
+        f"synapse_domain: makes the site 'synapse' answer at matrix.{domain}, 254 characters "
+        f"long, and DNS allows 253: choose a shorter domain. {WHERE}"
+    ) in lines

@@ -12,7 +12,10 @@ MEMBER_SITE = {
 
 def test_wordpress_owns_its_domain():
     (line,) = check(groups=WORDPRESS)
-    assert line.startswith("nginx_sites: site 'accueil' serves example.org, which WordPress serves")
+    assert line.startswith(
+        "nginx_sites[0].server_names[0]: 'example.org' is the address of the site 'wordpress' "
+        "(wordpress_domain): remove it from this site, or set wordpress_domain to another address"
+    )
     assert check(groups=WORDPRESS, drop=("nginx_sites",)) == []
     assert check({"wordpress_domain": "blog.example.org"}, groups=WORDPRESS) == []
 
@@ -39,3 +42,17 @@ def test_wordpress_member_sites_need_names_wordpress_accepts():
     assert len(lines) == 5
     good = {"wordpress_sites": [MEMBER_SITE]}
     assert check(good, groups=WORDPRESS, drop=("nginx_sites",)) == []
+
+
+def test_a_member_site_is_not_the_administrator_s():
+    site = dict(MEMBER_SITE, owner="admin")
+    (line,) = check({"wordpress_sites": [site]}, groups=WORDPRESS, drop=("nginx_sites",))
+    assert line.startswith(
+        "wordpress_sites[0].owner: 'admin' is the network's administrator (wordpress_admin_user)"
+    )
+
+
+def test_matrix_delegation_needs_a_site_when_wordpress_lives_elsewhere():
+    groups = {**WORDPRESS, "matrix": ["asso1"]}
+    (line,) = check({"wordpress_domain": "blog.example.org"}, groups=groups, drop=("nginx_sites",))
+    assert line.startswith("nginx_sites: Matrix needs the bare domain example.org served")

@@ -111,3 +111,18 @@ def test_networks(value, ok):
 )
 def test_usernames(value, ok):
     assert (validators.username_problem(value) is None) is ok
+
+
+def test_an_email_domain_in_uppercase_is_refused():
+    assert validators.email_problem("Bureau@example.org") is None
+    assert "write the part after @ in lowercase (bureau@example.org)" in validators.email_problem(
+        "bureau@Example.ORG"
+    )
+
+
+def test_reasons_say_what_is_wrong():
+    assert validators.domain_problem(["example.org"]).startswith("is a list, not a domain name")
+    long = "a" * 64 + ".org"
+    assert "is 64 characters long, and DNS allows 63 between two dots" in (
+        validators.domain_problem(long)
+    )

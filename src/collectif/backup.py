@@ -324,6 +324,16 @@ def restore(dropins: Sequence[Dropin], snapshot: str = "latest") -> dict[str, An
     # "latest" named once, before anything changes: the report says which snapshot came
     # back, and a backup taken after the restore does not change what was restored.
     found = json.loads(restic("snapshots", "--json", snapshot, capture=True) or "[]")
+    if not found and snapshot == "latest":
+        # Most often a new server under another name than the old one in the inventory:
+        # the repository's name comes from the host's (restic_rest_user).
+        raise BackupError(
+            "the repository holds no snapshot, so there is nothing to restore. If this "
+            "server replaces one that had another name in the inventory, the backups are "
+            "kept under that name: give the new server the old name in hosts.yml (only "
+            "ansible_host changes), or set restic_rest_user to the old name in its host_vars, "
+            "then run the rebuild again"
+        )
     if not found:
         raise BackupError(f"no snapshot '{snapshot}' in the repository (see: restic snapshots)")
     snapshot = found[-1]["id"]

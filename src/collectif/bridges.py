@@ -52,3 +52,12 @@ def network_problem(network: Any) -> str | None:
     )
     hint = f" Did you mean {guess}?" if guess else ""
     return f"'{network}' is not a bridge collectif knows; the bridges are {known}.{hint}"
+
+
+def reserved_localpart(localpart: str) -> Bridge | None:
+    """The bridge whose bot or puppets (`<network>_...`, an exclusive namespace) would take
+    this Matrix localpart, whether or not that bridge is turned on yet."""
+    for bridge in CATALOGUE.values():
+        if localpart == bridge.bot or localpart.startswith(f"{bridge.network}_"):
+            return bridge
+    return None

@@ -27,7 +27,7 @@ from typing import Any
 
 import ansible_runner
 
-from . import secrets
+from . import inventory_files, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,6 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return show_secret(args.inventory, args.show)
         return make_secrets(args.inventory)
     playbook, options, _ = COMMANDS[args.command]
+    unreadable = inventory_files.problems(Path(args.inventory))
+    if unreadable:
+        print(f"The inventory cannot be read ({len(unreadable)} problem(s)); nothing was changed:")
+        for line in unreadable:
+            print(f"- {line}")
+        return 2
     rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
     if rc != 0:
         print(f"collectif {args.command}: failed (exit code {rc}); see the messages above.")

@@ -24,6 +24,8 @@ from . import services
 KEY_VARIABLE = "vault_collectif_secret_key"
 # The key's shortest length: `collectif secrets` makes 64 hexadecimal characters.
 MIN_KEY = 32
+# A random key of 32 hexadecimal characters has about 14 different ones; 64 zeros, one.
+MIN_KEY_CHARACTERS = 8
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,11 @@ def key_problem(key: object) -> str | None:
         return (
             f"must be set, {MIN_KEY} characters at least: the services' passwords and tokens "
             "are derived from it"
+        )
+    if len(set(key.strip())) < MIN_KEY_CHARACTERS:
+        return (
+            f"is too easy to guess ({len(set(key.strip()))} different characters): the "
+            "services' passwords and tokens, the backups' among them, are derived from it"
         )
     return None
 

@@ -6,9 +6,14 @@ written for a volunteer reading it in a terminal.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import difflib
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from . import bridges, php, secrets
@@ -31,15 +36,36 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _QUOTA_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
+def _kind(value: Any) -> str:
+    """What a value is, for a message about a value of the wrong kind."""
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
+
+
 def domain_problem(value: Any) -> str | None:
     """A DNS name such as example.org: lowercase labels, at least two of them."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not a domain name; write one such as example.org"
+    if not value:
         return "is empty; write a domain name such as example.org"
     if value != value.lower():
         return f"'{value}' has uppercase letters; write it in lowercase ('{value.lower()}')"
     if len(value) > 253 or "." not in value:
         return f"'{value}' is not a domain name (expected something like example.org)"
     labels = value.split(".")
+    long = [label for label in labels if len(label) > 63]
+    if long:
+        return (
+            f"'{value}' is not a domain name: '{long[0][:20]}...' is {len(long[0])} characters "
+            "long, and DNS allows 63 between two dots"
+        )
     if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         return (
             f"'{value}' is not a domain name: use letters, digits and hyphens "
@@ -50,11 +76,16 @@ def domain_problem(value: Any) -> str | None:
 
 def email_problem(value: Any) -> str | None:
     """An address such as bureau@example.org."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not an e-mail address; write one such as bureau@example.org"
+    if not value:
         return "is empty; write an e-mail address such as bureau@example.org"
     local, sep, domain = value.rpartition("@")
     if not sep or not _EMAIL_LOCAL.match(local) or domain_problem(domain.lower()) is not None:
         return f"'{value}' is not an e-mail address (expected something like bureau@example.org)"
+    if domain != domain.lower():
+        # WordPress and others refuse it later, on the server.
+        return f"'{value}': write the part after @ in lowercase ({local}@{domain.lower()})"
     return None
 
 
@@ -94,17 +125,128 @@ def slug_problem(value: Any) -> str | None:
 
 
 def ssh_key_problem(value: Any) -> str | None:
-    """An OpenSSH public key line: type, base64 body, optional comment."""
+    """An OpenSSH public key line as authorized_keys takes it: options (optional), type,
+    base64 body, comment (optional). The body is decoded as `ssh-keygen -l` would: a key
+    cut short, damaged or labelled with another type would be ignored by sshd, and the
+    admin locked out."""
     if not isinstance(value, str):
         return "is not a text line; paste the content of your .pub file"
-    fields = value.strip().split()
-    if len(fields) < 2 or fields[0] not in _SSH_KEY_TYPES or not _BASE64.match(fields[1]):
-        shown = value if len(value) <= 40 else value[:37] + "..."
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    fields = _key_fields(value.strip())
+    if fields is None:
         return (
             f"'{shown}' is not an SSH public key: paste the whole line of your "
             "~/.ssh/id_ed25519.pub (it starts with ssh-ed25519)"
         )
+    label, body = fields
+    held = _key_blob_type(body)
+    if held is None:
+        return (
+            f"'{shown}' is cut short or damaged: its key does not decode as OpenSSH's does; "
+            "paste the whole line of the .pub file again"
+        )
+    if held != label:
+        return (
+            f"'{shown}' says {label} but holds an {held} key; paste the line as the .pub "
+            "file has it"
+        )
     return None
+
+
+def ssh_key_blob(value: str) -> str | None:
+    """The base64 body of a valid key line (to find one key listed twice), else None."""
+    fields = _key_fields(value.strip()) if isinstance(value, str) else None
+    return None if fields is None or ssh_key_problem(value) else fields[1]
+
+
+_KEY_OPTIONS = re.compile(r'^[A-Za-z-]+(="(?:[^"\\]|\\.)*")?(,[A-Za-z-]+(="(?:[^"\\]|\\.)*")?)*$')
+
+
+def _key_fields(line: str) -> tuple[str, str] | None:
+    """(type, base64 body) of a key line, its authorized_keys options skipped; None when
+    the line is not shaped like one."""
+    fields = line.split()
+    if not fields or fields[0] not in _SSH_KEY_TYPES:
+        # Options come first and may hold quoted spaces: from="10.0.0.1",no-pty ssh-ed25519 ...
+        match = re.match(r'^((?:[^\s"]|"(?:[^"\\]|\\.)*")+)\s+(.*)$', line)
+        if match is None or not _KEY_OPTIONS.match(match[1]):
+            return None
+        fields = match[2].split()
+    if len(fields) < 2 or fields[0] not in _SSH_KEY_TYPES or not _BASE64.match(fields[1]):
+        return None
+    return fields[0], fields[1]
+
+
+# The size of the fixed parts of each type's key, after its type name (RFC 4253, 5656, 8709,
+# and OpenSSH's PROTOCOL.u2f): ed25519 keys are 32 bytes, ECDSA points 65, 97 or 133 bytes.
+_EC_POINT = {"nistp256": 65, "nistp384": 97, "nistp521": 133}
+
+
+def _key_blob_type(body: str) -> str | None:
+    """The type a key's blob holds, when the whole blob is well formed; None otherwise."""
+    try:
+        blob = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    parts: list[bytes] = []
+    at = 0
+    while at < len(blob):
+        if at + 4 > len(blob):
+            return None
+        size = int.from_bytes(blob[at : at + 4], "big")
+        if at + 4 + size > len(blob):
+            return None
+        parts.append(blob[at + 4 : at + 4 + size])
+        at += 4 + size
+    if not parts:
+        return None
+    held = parts[0].decode("ascii", "replace")
+    rest = parts[1:]
+    shapes: dict[str, bool] = {
+        "ssh-ed25519": len(rest) == 1 and len(rest[0]) == 32,
+        "sk-ssh-ed25519@openssh.com": len(rest) == 2 and len(rest[0]) == 32,
+        # e, then n: at least 1024 bits (sshd refuses smaller RSA keys).
+        "ssh-rsa": len(rest) == 2 and len(rest[1].lstrip(b"\0")) * 8 >= 1024,
+    }
+    if held.startswith(("ecdsa-sha2-", "sk-ecdsa-sha2-")):
+        curve = held.removeprefix("sk-").removeprefix("ecdsa-sha2-").removesuffix("@openssh.com")
+        wanted = 3 if held.startswith("sk-") else 2
+        shapes[held] = (
+            len(rest) == wanted
+            and rest[0].decode("ascii", "replace") == curve
+            and len(rest[1]) == _EC_POINT.get(curve, -1)
+        )
+    return held if shapes.get(held, False) else None
+
+
+_LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?(@[a-z]+)?$")
+
+
+def locale_problem(value: Any) -> str | None:
+    """A locale as Debian's locales package names it: fr_FR.UTF-8."""
+    if not isinstance(value, str) or not _LOCALE.match(value):
+        return f"'{value}' is not a locale name such as fr_FR.UTF-8 or en_US.UTF-8"
+    return None
+
+
+def timezone_problem(value: Any) -> str | None:
+    """A time zone of the tz database, such as Europe/Paris."""
+    zones = _timezones()
+    if not isinstance(value, str) or (zones and value not in zones):
+        guess = difflib.get_close_matches(str(value), sorted(zones), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        return f"'{value}' is not a time zone such as Europe/Paris{hint}"
+    return None
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    """The tz database's zones as the controller knows them (empty when it has none: then
+    any name passes, and the server's own check decides)."""
+    try:
+        return frozenset(zoneinfo.available_timezones())
+    except OSError:  # no tz database on the controller: not an inventory problem
+        return frozenset()
 
 
 def network_problem(value: Any) -> str | None:
@@ -122,6 +264,28 @@ def port_problem(value: Any) -> str | None:
         len(bounds) == 2 and int(bounds[0]) >= int(bounds[1])
     ):
         return f"'{value}' is not a port (1-65535) or a range like 49152-49200"
+    return None
+
+
+# Synapse's rules for a local account's name (the part of @name:example.org before the ':').
+_MATRIX_LOCALPART = re.compile(r"^[a-z0-9._=/+-]+$")
+
+
+def matrix_login_problem(value: Any) -> str | None:
+    """A Matrix account's name, as Synapse accepts one at registration."""
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not a login; write one such as camille"
+    if not value:
+        return "is empty; write the member's login, such as camille"
+    if not _MATRIX_LOCALPART.match(value):
+        return (
+            f"'{value}' is not a Matrix login: lowercase letters a-z, digits and . _ = - / +, "
+            "no spaces or accents"
+        )
+    if value.startswith("_") or value.isdigit():
+        return f"'{value}': Synapse keeps logins that start with _ or are only digits for itself"
+    if len(value) > 64:
+        return f"'{value}' is longer than 64 characters"
     return None
 
 
@@ -166,7 +330,10 @@ PROBLEMS: dict[str, Callable[[Any], str | None]] = {
     "slug": slug_problem,
     "ssh_key": ssh_key_problem,
     "network": network_problem,
+    "locale": locale_problem,
+    "timezone": timezone_problem,
     "port": port_problem,
+    "matrix_login": matrix_login_problem,
     "wordpress_slug": wordpress_slug_problem,
     "wordpress_login": wordpress_login_problem,
     "php_extensions": php.unknown_extensions_problem,

@@ -11,10 +11,11 @@ a host that runs one of them, as the roles' meta/collectif.yml say (services.on_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import association, backup, base, matrix, web, wordpress
+from . import association, backup, base, matrix, sites, variables, web, wordpress
 from . import groups as inventory_groups  # `groups` is problems()'s argument
 from .common import Host, Places, Problem, shown_path
 
@@ -24,7 +25,7 @@ Check = Callable[[Host], list[Problem]]
 # Each service module's roles and checks; a module's checks run when the host runs one
 # of its roles.
 SERVICE_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = tuple(
-    (module.ROLES, module.problems) for module in (base, web, backup, matrix, wordpress)
+    (module.ROLES, module.problems) for module in (base, web, sites, backup, matrix, wordpress)
 )
 
 
@@ -33,20 +34,86 @@ def problems(
     groups: Mapping[str, Sequence[str]],
     host: str,
     inventory_dir: str | None = None,
+    spec_results: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
-    """Every problem with `host`'s variables, as readable lines (empty when all is well)."""
-    checked = Host(host, hostvars, groups, Places(shown_path(inventory_dir), host))
-    found = association.problems(checked) + inventory_groups.problems(checked)
+    """Every problem with `host`'s variables, as readable lines (empty when all is well),
+    with the errors of the roles' argument specs (`spec_results`, the preflight's loop)."""
+    places = Places(shown_path(inventory_dir), host)
+    values, unreadable = readable(hostvars, f"{places.inventory}/group_vars or host_vars")
+    # A variable that cannot be read is left out of the roles' specs (the filter
+    # collectif.core.unreadable) and looks unset to the rules: it is said once, by its name.
+    lines = spec_problems(spec_results, inventory_dir)
+    checked = Host(host, values, groups, places)
+    found = (
+        association.problems(checked)
+        + inventory_groups.problems(checked)
+        + variables.problems(checked)
+    )
     if association.needs_secret_key(checked):
         found += association.secret_key_problems(checked)
     for roles, check in SERVICE_CHECKS:
         if checked.roles.intersection(roles):
             found += check(checked)
-    return [str(p) for p in sorted(set(found))]
+    said = {problem.variable for problem in unreadable}
+    found = [p for p in found if re.split(r"[\[.]", p.variable)[0] not in said]
+    return lines + [str(p) for p in sorted({*unreadable, *found})]
+
+
+_UNDEFINED = re.compile(r"'([^']+)' is undefined")
+
+
+def readable(hostvars: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The host's variables with their templates rendered, and a problem for each one that
+    cannot be: a reference to a value that is not defined (a vault value missing or
+    misspelt), or `{{` that is not a template. The value itself is never shown: it may be
+    a password."""
+    values: dict[str, Any] = {}
+    found: list[Problem] = []
+    for name in list(hostvars):
+        try:
+            value = _plain(hostvars[name])
+        except Exception as error:  # Ansible's template errors share no public type
+            found.append(Problem(str(name), _unreadable(str(error)), where))
+            continue
+        values[name] = value
+    return values, found
+
+
+def _plain(value: Any) -> Any:
+    """The value with everything in it rendered now (Ansible renders a list's or a
+    mapping's items when they are read), so that an error shows here, by its variable."""
+    if type(value).__name__.endswith("Marker"):
+        # Ansible hands over a marker in place of a value it could not render; it raises
+        # the error when used.
+        str(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _unreadable(error: str) -> str:
+    missing = _UNDEFINED.search(error)
+    if missing:
+        return (
+            f"refers to {missing[1]}, which is not defined: add it (to the vault, if it is a "
+            "secret), or correct the name"
+        )
+    if "syntax error" in error.lower():
+        # Jinja's message may quote the text around the error: never shown.
+        return (
+            "cannot be read: it holds '{{' or '{%' that is not a complete template; if they "
+            "are part of the text, put the value between {% raw %} and {% endraw %}"
+        )
+    # A lookup that fails (a key file that is not there...): Ansible's reason, first line.
+    reason = error.split("\n", 1)[0].removeprefix("A captured exception marker was tripped: ")
+    return f"cannot be worked out: {reason.rstrip('.')}"
 
 
 def spec_problems(
-    results: Sequence[Mapping[str, Any]], inventory_dir: str | None = None
+    results: Sequence[Mapping[str, Any]],
+    inventory_dir: str | None = None,
 ) -> list[str]:
     """Lines for the argument-spec errors registered by the preflight's validation loop."""
     where = f"{shown_path(inventory_dir)}/group_vars or host_vars"

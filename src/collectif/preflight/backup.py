@@ -8,8 +8,17 @@ import re
 from .common import BACKUP_GROUP, Host, Problem
 
 ROLES = ("restic",)
-# restic repositories collectif knows; a local path is for tests and the demo only.
-RESTIC_REPOSITORY = re.compile(r"^(rest:https?://|s3:https://|sftp:|/)")
+# restic repositories collectif knows, whole (a right prefix with a wrong rest fails only
+# on the server, after the backups were set up): a rest-server, S3, SFTP, or (tests and
+# the demo only) a path.
+_HOST = r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]"
+RESTIC_REPOSITORY = re.compile(
+    rf"^(rest:https?://([^@/\s]+@)?({_HOST})(:\d{{1,5}})?/([^\s]*)"
+    rf"|s3:https://({_HOST})(:\d{{1,5}})?/[a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9](/[^\s]*)?"
+    rf"|sftp:([A-Za-z0-9._-]+@)?({_HOST}):/?[^\s]+"
+    rf"|sftp://[A-Za-z0-9._-]+@({_HOST})(:\d{{1,5}})?/[^\s]+"
+    r"|/[^\s]*)$"
+)
 RESTIC_S3_KEYS = ("restic_s3_access_key_id", "restic_s3_secret_access_key")
 # rest-server's account names (also the repository's path on the backup server).
 REST_USER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -18,6 +27,18 @@ REST_USER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def problems(host: Host) -> list[Problem]:
     where = host.places.association
     found = _repository(host, where)
+    targets = host.groups.get(BACKUP_GROUP, [])
+    # Without a repository of its own, a server backs up to the group's first host.
+    if len(targets) > 1 and not host.vars.get("restic_repository"):
+        found.append(
+            Problem(
+                f"group {BACKUP_GROUP}",
+                f"has {len(targets)} hosts ({', '.join(targets)}); {host.name} sends its "
+                f"backups to the first one only, {targets[0]}: keep one in the group, or set "
+                f"restic_repository in host_vars/{host.name}.yml to the other",
+                host.places.hosts_file,
+            )
+        )
     user = host.vars.get("restic_rest_user")
     if user and not (isinstance(user, str) and REST_USER.match(user)):
         found.append(

@@ -8,9 +8,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import validators
-from .common import Host, Problem, as_list, check
+from .common import Host, Problem, as_list, check, role_defaults
 
 ROLES = ("base",)
+# Accounts the system and the services run as (Debian's fixed ones, the database and web
+# servers', this server's services'): made an admin, one would get a login shell, sudo and
+# its keys replaced.
+SYSTEM_ACCOUNTS = frozenset(
+    {
+        *("root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news"),
+        *("uucp", "proxy", "www-data", "backup", "list", "irc", "nobody", "messagebus"),
+        *("sshd", "polkitd", "postgres", "mysql", "valkey", "redis", "turnserver"),
+        *("synapse", "nextcloud", "wordpress", "pebble", "restic", "rest-server", "prosody"),
+        *("jitsi", "jicofo", "jvb", "invoiceninja", "postfix", "opendkim"),
+    }
+)
+SYSTEM_PREFIXES = ("_", "systemd-", "mautrix-", "debian-")
+# Swap file sizes that make sense on a rented server (MiB): less is no help, more fills
+# the disk the members' files need.
+SWAP_MB = (64, 16384)
+
+
+def _default(variable: str) -> Any:
+    return role_defaults("base").get(variable)
 
 
 def problems(host: Host) -> list[Problem]:
@@ -24,18 +44,35 @@ def _admins(host: Host) -> list[Problem]:
         return [Problem("base_admin_users", "must be a list of admins (name, ssh_keys)", where)]
     found: list[Problem] = []
     with_keys = 0
+    names: dict[str, str] = {}
+    blobs: dict[str, str] = {}
     for index, user in enumerate(users):
         label = f"base_admin_users[{index}]"
         if not isinstance(user, Mapping):
             found.append(Problem(label, "must have a name and ssh_keys", where))
             continue
-        found += check(f"{label}.name", user.get("name"), validators.username_problem, where)
+        name = user.get("name")
+        found += check(f"{label}.name", name, validators.username_problem, where)
+        found += _admin_name(f"{label}.name", name, names, where)
         keys = user.get("ssh_keys", [])
         if not isinstance(keys, list):
             found.append(Problem(f"{label}.ssh_keys", "must be a list of public keys", where))
             continue
         for key_index, key in enumerate(keys):
-            found += check(f"{label}.ssh_keys[{key_index}]", key, validators.ssh_key_problem, where)
+            key_label = f"{label}.ssh_keys[{key_index}]"
+            found += check(key_label, key, validators.ssh_key_problem, where)
+            blob = validators.ssh_key_blob(key)
+            if blob in blobs:
+                found.append(
+                    Problem(
+                        key_label,
+                        f"is the same key as {blobs[blob]}: a key belongs to one person; "
+                        "remove one of them",
+                        where,
+                    )
+                )
+            elif blob is not None:
+                blobs[blob] = key_label
         if user.get("state", "present") == "present" and keys:
             with_keys += 1
     if host.environment == "production" and with_keys == 0:
@@ -48,6 +85,25 @@ def _admins(host: Host) -> list[Problem]:
             )
         )
     return found
+
+
+def _admin_name(label: str, name: Any, seen: dict[str, str], where: str) -> list[Problem]:
+    """An admin's login: not an account of the system or of a service, not listed twice."""
+    if not isinstance(name, str):
+        return []
+    if name in SYSTEM_ACCOUNTS or name.startswith(SYSTEM_PREFIXES):
+        return [
+            Problem(
+                label,
+                f"'{name}' is an account the system or a service runs as; give the admin "
+                "their own login (their first name, for example)",
+                where,
+            )
+        ]
+    if name in seen:
+        return [Problem(label, f"'{name}' is already {seen[name]}; list each admin once", where)]
+    seen[name] = label
+    return []
 
 
 def _host_values(host: Host) -> list[Problem]:
@@ -63,10 +119,38 @@ def _host_values(host: Host) -> list[Problem]:
                 where,
             )
         )
-    locale = host.vars.get("base_locale")
-    locales = host.vars.get("base_locales")
-    if locale is not None and isinstance(locales, list) and locale not in locales:
-        found.append(Problem("base_locale", f"'{locale}' is not in base_locales {locales}", where))
+    # The role's defaults count too: base_locale set alone must be one of the default list.
+    locale = host.vars.get("base_locale", _default("base_locale"))
+    locales = host.vars.get("base_locales", _default("base_locales"))
+    for index, name in enumerate(as_list(locales)):
+        found += check(f"base_locales[{index}]", name, validators.locale_problem, where)
+    if isinstance(locales, list) and locale not in locales:
+        found.append(
+            Problem(
+                "base_locale",
+                f"'{locale}' is not generated: add it to base_locales "
+                f"(now {', '.join(map(str, locales))})",
+                where,
+            )
+        )
+    if "base_timezone" in host.vars:
+        found += check(
+            "base_timezone", host.vars["base_timezone"], validators.timezone_problem, where
+        )
+    size = host.vars.get("base_swap_size_mb")
+    if (
+        isinstance(size, int)
+        and not isinstance(size, bool)
+        and not SWAP_MB[0] <= size <= SWAP_MB[1]
+    ):
+        found.append(
+            Problem(
+                "base_swap_size_mb",
+                f"{size} is out of bounds: between {SWAP_MB[0]} and {SWAP_MB[1]} MiB (2048 "
+                "suits a server of 8 GB)",
+                where,
+            )
+        )
     for variable in ("base_firewall_ssh_sources", "base_fail2ban_ignoreip"):
         for index, network in enumerate(as_list(host.vars.get(variable))):
             found += check(f"{variable}[{index}]", network, validators.network_problem, where)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .. import services
 
@@ -136,6 +138,14 @@ def named_items(
         seen.add(str(name))
         items.append((label, item))
     return items, found
+
+
+@cache
+def role_defaults(role: str) -> dict[str, Any]:
+    """A role's defaults/main.yml as written (templates unrendered): for a rule that must
+    see the value a role uses when the inventory does not set it."""
+    path = services.ROLES / role / "defaults" / "main.yml"
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
 
 
 def as_list(value: Any) -> list[Any]:

@@ -5,6 +5,9 @@ silently, so it is refused rather than ignored."""
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
+
+import yaml
 
 from .. import services
 from .common import BACKUP_GROUP, SERVERS_GROUP, Host, Problem
@@ -68,7 +71,47 @@ def problems(host: Host) -> list[Problem]:
                 where,
             )
         )
-    return found + _unknown(host)
+    return found + _unknown(host) + _inventory_keys(host)
+
+
+# What a group of a YAML inventory may hold; Ansible only warns about anything else and
+# goes on without it (a group under `host:` has no hosts).
+GROUP_KEYS = ("hosts", "children", "vars")
+
+
+def _inventory_keys(host: Host) -> list[Problem]:
+    """Keys of hosts.yml that Ansible skips, such as `host:` for `hosts:`."""
+    path = Path(host.places.inventory)
+    files = [path / name for name in ("hosts.yml", "hosts.yaml")] if path.is_dir() else [path]
+    found: list[Problem] = []
+    for file in files:
+        try:
+            data = yaml.safe_load(file.read_text())
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            continue  # not a YAML inventory here: Ansible reads it, or says why not
+        found += _group_keys(data, file)
+    return found
+
+
+def _group_keys(groups: object, file: Path) -> list[Problem]:
+    found: list[Problem] = []
+    for name, group in groups.items() if isinstance(groups, dict) else ():
+        if not isinstance(group, dict):
+            continue
+        for key in group:
+            if key not in GROUP_KEYS:
+                guess = difflib.get_close_matches(str(key), GROUP_KEYS, n=1, cutoff=0.6)
+                hint = f"did you mean '{guess[0]}'? " if guess else ""
+                found.append(
+                    Problem(
+                        f"group {name}",
+                        f"has a key '{key}' that Ansible ignores ({hint}a group holds only "
+                        f"{', '.join(GROUP_KEYS)})",
+                        str(file),
+                    )
+                )
+        found += _group_keys(group.get("children"), file)
+    return found
 
 
 def _unknown(host: Host) -> list[Problem]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from .. import bridges, validators
-from .common import Host, Problem, as_list, check
+from .common import Host, Problem, as_list, check, named_items
 
 ROLES = ("synapse", "mautrix_bridge")
 MATRIX_ID = re.compile(r"^@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?$")
@@ -28,8 +28,13 @@ def _synapse(host: Host, where: str) -> list[Problem]:
     found: list[Problem] = []
     if "synapse_server_name" in host.vars:
         found += check("synapse_server_name", server_name, validators.domain_problem, where)
-    # WordPress serves the bare domain, and Synapse's delegation files with it.
-    if "wordpress" in host.roles:
+    found += _users(host.vars.get("synapse_users", []), where)
+    # WordPress, when it serves the bare domain, serves Synapse's delegation files with it. A wrong
+    # domain is said once, where it is set: not again as a site that does not serve it.
+    wordpress_domain = host.vars.get("wordpress_domain", host.vars.get("collectif_domain"))
+    if ("wordpress" in host.roles and wordpress_domain == server_name) or validators.domain_problem(
+        server_name
+    ) is not None:
         return found
     # Otherwise one of the inventory's sites must serve the bare domain, where other
     # servers and clients look for /.well-known/matrix/*.
@@ -52,6 +57,33 @@ def _synapse(host: Host, where: str) -> list[Problem]:
                 where,
             )
         )
+    return found
+
+
+def _users(users: object, where: str) -> list[Problem]:
+    """The accounts the inventory creates: Synapse's login rules, each once, none that a
+    bridge's bot or puppets own."""
+    items, found = named_items(
+        users,
+        "synapse_users",
+        "accounts (name, password)",
+        "a name and a password",
+        "'{name}' is listed twice; list each account once",
+        where,
+        name_rule=validators.matrix_login_problem,
+    )
+    for label, user in items:
+        name = user.get("name")
+        owner = bridges.reserved_localpart(name) if isinstance(name, str) else None
+        if owner is not None:
+            found.append(
+                Problem(
+                    f"{label}.name",
+                    f"'{name}' belongs to the {owner.display} bridge (its bot, or the "
+                    f"{owner.network}_... accounts it makes for contacts); choose another login",
+                    where,
+                )
+            )
     return found
 
 

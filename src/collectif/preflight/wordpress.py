@@ -6,18 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .. import validators
-from .common import Host, Problem, as_list, check
+from .common import Host, Problem, check, role_defaults
 
 ROLES = ("wordpress",)
 
 
 def problems(host: Host) -> list[Problem]:
     where = host.places.association
-    found = _domain(host, where)
+    found: list[Problem] = []
     members = host.vars.get("wordpress_sites", [])
     if not isinstance(members, list):
         return [*found, Problem("wordpress_sites", "must be a list of sites", where)]
     seen: set[str] = set()
+    admin = host.vars.get(
+        "wordpress_admin_user", role_defaults("wordpress").get("wordpress_admin_user")
+    )
     for index, site in enumerate(members):
         label = f"wordpress_sites[{index}]"
         if not isinstance(site, Mapping):
@@ -34,22 +37,16 @@ def problems(host: Host) -> list[Problem]:
         found += check(
             f"{label}.owner", site.get("owner", ""), validators.wordpress_login_problem, where
         )
+        if site.get("owner") == admin:
+            found.append(
+                Problem(
+                    f"{label}.owner",
+                    f"'{admin}' is the network's administrator (wordpress_admin_user): a "
+                    "member's site belongs to the member's own account",
+                    where,
+                )
+            )
         found += check(
             f"{label}.owner_email", site.get("owner_email"), validators.email_problem, where
         )
     return found
-
-
-def _domain(host: Host, where: str) -> list[Problem]:
-    """No site of the inventory may serve the domain WordPress serves."""
-    domain = host.vars.get("wordpress_domain", host.vars.get("collectif_domain"))
-    return [
-        Problem(
-            "nginx_sites",
-            f"site '{site.get('name')}' serves {domain}, which WordPress serves "
-            "(wordpress_domain): remove that site, or give WordPress another domain",
-            where,
-        )
-        for site in as_list(host.vars.get("nginx_sites"))
-        if isinstance(site, Mapping) and domain in as_list(site.get("server_names"))
-    ]

@@ -77,19 +77,22 @@ def nginx_locations(items: list[Any]) -> list[Any]:
 
 
 def preflight_problems(
-    hostvars: Any, groups: Any, host: str, inventory_dir: str | None = None
+    hostvars: Any, groups: Any, host: str, inventory_dir: str | None = None, specs: Any = ()
 ) -> list[str]:
-    """The inventory's problems for one host (src/collectif/preflight)."""
+    """The inventory's problems for one host (src/collectif/preflight), with the errors
+    of the roles' argument specs (the results of the preflight's validation loop)."""
     from ansible_collections.collectif.core.plugins.module_utils.collectif import preflight
 
-    return preflight.problems(hostvars, groups, host, inventory_dir)
+    return preflight.problems(hostvars, groups, host, inventory_dir, specs)
 
 
-def spec_problems(results: Any, inventory_dir: str | None = None) -> list[str]:
-    """Lines for the argument-spec errors of the preflight's validation loop."""
+def unreadable(hostvars: Any) -> list[str]:
+    """The host's variables that cannot be rendered (an undefined reference, a broken
+    template, a lookup that fails): left out of the roles' argument specs, whose error
+    would print their text (maybe a password); the preflight names them once."""
     from ansible_collections.collectif.core.plugins.module_utils.collectif import preflight
 
-    return preflight.spec_problems(results, inventory_dir)
+    return sorted(problem.variable for problem in preflight.readable(hostvars, "")[1])
 
 
 class FilterModule:
@@ -103,5 +106,5 @@ class FilterModule:
             "nginx_sites": nginx_sites,
             "nginx_locations": nginx_locations,
             "preflight": preflight_problems,
-            "spec_problems": spec_problems,
+            "unreadable": unreadable,
         }
