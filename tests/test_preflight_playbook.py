@@ -5,7 +5,7 @@ attempt to reach a host; the valid inventory shows that it does fire."""
 from __future__ import annotations
 
 import pytest
-from conftest import ASSOCIATION
+from conftest import ASSOCIATION, KEY
 
 
 def test_valid_inventory_passes_preflight_and_reaches_the_host(run_against):
@@ -162,4 +162,74 @@ def test_a_misspelt_key_of_hosts_yml_is_named(run_against):
         "- group nextcloud: has a key 'host' that Ansible ignores (did you mean 'hosts'? a "
         "group holds only hosts, children, vars). Set it in"
     ) in run.output, run.output
+    assert run.reached == ""
+
+
+def test_every_kind_of_problem_in_one_inventory_each_said_once(run_against):
+    """One inventory with one problem of each kind the rules find, run through site.yml: each
+    line exactly once, nothing reached."""
+    _, body, _ = KEY.split()
+    broken = {
+        **ASSOCIATION,
+        "collectif_secret_key": "0" * 64,
+        "collectif_environment": "test",
+        "base_admin_users": [
+            {"name": "root", "ssh_keys": [f"ssh-rsa {body} root@laptop"]},
+            {"name": "camille", "ssh_keys": [KEY, KEY]},
+        ],
+        "base_timezone": "Europe/Pari",
+        "base_swap_size_mb": 10,
+        "base_locale": "de_DE.UTF-8",
+        "base_firewall_tcp_ports": "8080",
+        "base_swap_enabled": "no",
+        "nextcloud_default_qouta": "5 GB",
+        "restic_repository": "rest:https://",
+        "synapse_users": [
+            {"name": "signalbot", "password": "p"},
+            {"name": "Dominique", "password": "p"},
+        ],
+        "nginx_sites": [
+            {"name": "nextcloud", "server_names": ["example.org"], "return": "204"},
+        ],
+    }
+    hosts = {
+        "all": {
+            "vars": {"ansible_connection": "ssh"},
+            "children": {
+                "servers": {"hosts": {"asso1": {"ansible_host": "51.91.12.34"}}},
+                "matrix": {"hosts": {"asso1": {}}},
+                "nextcloud": {"hosts": {"asso1": {}}},
+                "wordpress": {"host": {"asso1": {}}},
+            },
+        }
+    }
+    run = run_against(broken, hosts)
+    expected = [
+        "- base_admin_users[0].name: 'root' is an account the system or a service runs as",
+        "- base_admin_users[0].ssh_keys[0]: 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIBhq2...' says "
+        "ssh-rsa but holds an ssh-ed25519 key",
+        "- base_admin_users[1].ssh_keys[1]: is the same key as base_admin_users[1].ssh_keys[0]",
+        "- base_firewall_tcp_ports: is '8080', not a list",
+        "- base_locale: 'de_DE.UTF-8' is not generated",
+        "- base_swap_enabled: is the text 'no', not a yes/no value",
+        "- base_swap_size_mb: 10 is out of bounds",
+        "- base_timezone: 'Europe/Pari' is not a time zone such as Europe/Paris (did you mean "
+        "'Europe/Paris'?)",
+        "- collectif_environment: 'test' turns the production rules off, and asso1 is reached "
+        "at 51.91.12.34, a real server's address",
+        "- collectif_secret_key: is too easy to guess (1 different characters)",
+        "- group wordpress: has a key 'host' that Ansible ignores (did you mean 'hosts'?",
+        "- nextcloud_default_qouta: is not a variable collectif knows (did you mean "
+        "'nextcloud_default_quota'?)",
+        "- nginx_sites[0].name: 'nextcloud' is the name of the nextcloud role's own site",
+        "- restic_repository: 'rest:https://' is not a restic repository URL",
+        "- synapse_users[0].name: 'signalbot' belongs to the Signal bridge",
+        "- synapse_users[1].name: 'Dominique' is not a Matrix login",
+    ]
+    assert run.returncode == 2
+    # The lines below, and Matrix's delegation (no inventory site serves the bare domain).
+    assert "The inventory has 17 problem(s); nothing was changed on any host:" in run.output
+    for line in expected:
+        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    assert "Traceback" not in run.output
     assert run.reached == ""
