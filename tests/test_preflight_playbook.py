@@ -233,3 +233,49 @@ def test_every_kind_of_problem_in_one_inventory_each_said_once(run_against):
         assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
     assert "Traceback" not in run.output
     assert run.reached == ""
+
+
+def test_the_services_rules_in_one_inventory(run_against):
+    """WordPress's rules, the services' sites and addresses, a second backup target and an
+    unreadable value, through site.yml."""
+    broken = {
+        **ASSOCIATION,
+        "collectif_admin_email": "bureau@Example.org",
+        "nginx_sites": [
+            {"name": "chat", "server_names": ["matrix.example.org"], "return": "204"},
+        ],
+        "nextcloud_domain": "Cloud.example.org",
+        "wordpress_sites": [
+            {"slug": "camille", "title": "C", "owner": "admin", "owner_email": "c@example.org"}
+        ],
+        "wordpress_title": "Les {{ amis",
+    }
+    hosts = {
+        "all": {
+            "vars": {"ansible_connection": "tripwire"},
+            "children": {
+                "servers": {"hosts": {"asso1": {}}},
+                "matrix": {"hosts": {"asso1": {}}},
+                "nextcloud": {"hosts": {"asso1": {}}},
+                "wordpress": {"hosts": {"asso1": {}}},
+                "backup_targets": {"hosts": {"backup1": {}, "backup2": {}}},
+            },
+        }
+    }
+    run = run_against({k: v for k, v in broken.items() if k != "restic_repository"}, hosts)
+    expected = [
+        "- collectif_admin_email: 'bureau@Example.org': write the part after @ in lowercase "
+        "(bureau@example.org)",
+        "- group backup_targets: has 2 hosts (backup1, backup2); asso1 sends its backups to the "
+        "first one only, backup1",
+        "- nextcloud_domain: 'Cloud.example.org' has uppercase letters",
+        "- nginx_sites[0].server_names[0]: 'matrix.example.org' is the address of the site "
+        "'synapse' (synapse_domain)",
+        "- wordpress_sites[0].owner: 'admin' is the network's administrator",
+        "- wordpress_title: cannot be read: it holds '{{' or '{%' that is not a complete template",
+    ]
+    assert run.returncode == 2
+    for line in expected:
+        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    assert "Les {{ amis" not in run.output  # a value is never printed: it may be a password
+    assert run.reached == ""
