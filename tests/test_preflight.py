@@ -179,3 +179,8 @@ def test_a_service_address_set_in_the_inventory_is_a_domain_name():
     lines = check({"nextcloud_domain": "Cloud.example.org", "collectif_turn_domain": "turn"})
     assert [line.split(":")[0] for line in lines] == ["collectif_turn_domain", "nextcloud_domain"]
     assert "has uppercase letters" in lines[1]
+
+
+def test_an_address_made_from_a_wrong_domain_is_not_said_again():
+    lines = check({"collectif_domain": "Example.org", "collectif_turn_domain": "turn.Example.org"})
+    assert [line.split(":")[0] for line in lines] == ["collectif_domain"]
