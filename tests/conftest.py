@@ -30,6 +30,12 @@ ASSOCIATION = {
 HOSTS = {"all": {"children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}}}}
 
 
+def tripwire_hosts(**groups: dict) -> dict:
+    """A hosts.yml whose hosts are reached only through the tripwire: each group as given
+    (normally {"hosts": {...}}; a misspelt key is the test's business)."""
+    return {"all": {"vars": {"ansible_connection": "tripwire"}, "children": groups}}
+
+
 @dataclass
 class Run:
     returncode: int

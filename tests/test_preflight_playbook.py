@@ -5,7 +5,7 @@ attempt to reach a host; the valid inventory shows that it does fire."""
 from __future__ import annotations
 
 import pytest
-from conftest import ASSOCIATION, KEY
+from conftest import ASSOCIATION, KEY, tripwire_hosts
 
 
 def test_valid_inventory_passes_preflight_and_reaches_the_host(run_against):
@@ -98,16 +98,11 @@ BROKEN = {
     ),
     "incoherent service groups": (
         ASSOCIATION,
-        {
-            "all": {
-                "vars": {"ansible_connection": "tripwire"},
-                "children": {
-                    "servers": {"hosts": {"asso1": {}}},
-                    "nextcloud": {"hosts": {"asso1": {}, "asso2": {}}},
-                    "nextclowd": {"hosts": {"asso1": {}}},
-                },
-            }
-        },
+        tripwire_hosts(
+            servers={"hosts": {"asso1": {}}},
+            nextcloud={"hosts": {"asso1": {}, "asso2": {}}},
+            nextclowd={"hosts": {"asso1": {}}},
+        ),
         [
             "group nextcloud: has 2 hosts (asso1, asso2); nextcloud runs on one host only",
             "host asso2 is in nextcloud but not in 'servers'",
@@ -129,15 +124,9 @@ def test_broken_inventory_stops_before_touching_the_host(run_against, case):
 
 
 def test_a_problem_of_every_host_is_said_once_and_the_run_ends_with_code_2(run_against):
-    hosts = {
-        "all": {
-            "vars": {"ansible_connection": "tripwire"},
-            "children": {
-                "servers": {"hosts": {"asso1": {}}},
-                "backup_targets": {"hosts": {"backup1": {}}},
-            },
-        }
-    }
+    hosts = tripwire_hosts(
+        servers={"hosts": {"asso1": {}}}, backup_targets={"hosts": {"backup1": {}}}
+    )
     run = run_against({**ASSOCIATION, "collectif_domain": "Example.org"}, hosts)
     assert run.returncode == 2
     assert "The inventory has 1 problem(s); nothing was changed on any host:" in run.output
@@ -147,15 +136,7 @@ def test_a_problem_of_every_host_is_said_once_and_the_run_ends_with_code_2(run_a
 
 
 def test_a_misspelt_key_of_hosts_yml_is_named(run_against):
-    hosts = {
-        "all": {
-            "vars": {"ansible_connection": "tripwire"},
-            "children": {
-                "servers": {"hosts": {"asso1": {}}},
-                "nextcloud": {"host": {"asso1": {}}},
-            },
-        }
-    }
+    hosts = tripwire_hosts(servers={"hosts": {"asso1": {}}}, nextcloud={"host": {"asso1": {}}})
     run = run_against(ASSOCIATION, hosts)
     assert run.returncode == 2
     assert (
@@ -192,17 +173,13 @@ def test_every_kind_of_problem_in_one_inventory_each_said_once(run_against):
             {"name": "nextcloud", "server_names": ["example.org"], "return": "204"},
         ],
     }
-    hosts = {
-        "all": {
-            "vars": {"ansible_connection": "ssh"},
-            "children": {
-                "servers": {"hosts": {"asso1": {"ansible_host": "51.91.12.34"}}},
-                "matrix": {"hosts": {"asso1": {}}},
-                "nextcloud": {"hosts": {"asso1": {}}},
-                "wordpress": {"host": {"asso1": {}}},
-            },
-        }
-    }
+    # Reached through the tripwire, at the address of a real server.
+    hosts = tripwire_hosts(
+        servers={"hosts": {"asso1": {"ansible_host": "51.91.12.34"}}},
+        matrix={"hosts": {"asso1": {}}},
+        nextcloud={"hosts": {"asso1": {}}},
+        wordpress={"host": {"asso1": {}}},
+    )
     run = run_against(broken, hosts)
     expected = [
         "- base_admin_users[0].name: 'root' is an account the system or a service runs as",
@@ -250,18 +227,13 @@ def test_the_services_rules_in_one_inventory(run_against):
         ],
         "wordpress_title": "Les {{ amis",
     }
-    hosts = {
-        "all": {
-            "vars": {"ansible_connection": "tripwire"},
-            "children": {
-                "servers": {"hosts": {"asso1": {}}},
-                "matrix": {"hosts": {"asso1": {}}},
-                "nextcloud": {"hosts": {"asso1": {}}},
-                "wordpress": {"hosts": {"asso1": {}}},
-                "backup_targets": {"hosts": {"backup1": {}, "backup2": {}}},
-            },
-        }
-    }
+    hosts = tripwire_hosts(
+        servers={"hosts": {"asso1": {}}},
+        matrix={"hosts": {"asso1": {}}},
+        nextcloud={"hosts": {"asso1": {}}},
+        wordpress={"hosts": {"asso1": {}}},
+        backup_targets={"hosts": {"backup1": {}, "backup2": {}}},
+    )
     run = run_against({k: v for k, v in broken.items() if k != "restic_repository"}, hosts)
     expected = [
         "- collectif_admin_email: 'bureau@Example.org': write the part after @ in lowercase "

@@ -65,7 +65,7 @@ def problems(host: Host) -> list[Problem]:
 
 
 # Connections that never leave the controller's machine: containers and the machine itself.
-LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "podman", "tripwire")
+LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "podman")
 # Names that never reach a real server (RFC 2606 and 6761, and a container's bare name).
 LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".example", ".invalid")
 
