@@ -268,7 +268,8 @@ def port_problem(value: Any) -> str | None:
 
 
 # Synapse's rules for a local account's name (the part of @name:example.org before the ':').
-_MATRIX_LOCALPART = re.compile(r"^[a-z0-9._=/+-]+$")
+MATRIX_LOCALPART = r"[a-z0-9._=/+-]+"
+_MATRIX_LOCALPART = re.compile(rf"^{MATRIX_LOCALPART}$")
 
 
 def matrix_login_problem(value: Any) -> str | None:

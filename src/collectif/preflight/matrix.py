@@ -10,7 +10,7 @@ from .. import bridges, validators
 from .common import Host, Problem, as_list, check, named_items
 
 ROLES = ("synapse", "mautrix_bridge")
-MATRIX_ID = re.compile(r"^@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?$")
+MATRIX_ID = re.compile(rf"^@{validators.MATRIX_LOCALPART}:[a-z0-9.-]+(:[0-9]+)?$")
 TELEGRAM_HASH = re.compile(r"[0-9a-f]{32}")
 
 
