@@ -296,6 +296,13 @@ def test_proxy_passes_the_original_request(host):
     assert "X-Real-IP: 127.0.0.1" in got
 
 
+def test_a_client_cannot_choose_the_address_the_application_sees(host):
+    """A forged X-Forwarded-For would let a client pass a rate limit kept per address."""
+    got = https(host, "app2.collectif.test", options="-H 'X-Forwarded-For: 203.0.113.66'").stdout
+    assert "X-Forwarded-For: 127.0.0.1" in got
+    assert "203.0.113.66" not in got
+
+
 def test_websocket_upgrade_reaches_the_upstream(host):
     got = https(
         host,
