@@ -19,11 +19,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhq2Zl2cQ6r0b0Q3xqkzV4mHcQz5qfE6Zt1d5bQ9y2a camille@laptop"
 ASSOCIATION = {
-    "collectif_domain": "example.org",
-    "collectif_admin_email": "bureau@example.org",
+    "collectif_domain": "asso-exemple.fr",
+    "collectif_admin_email": "bureau@asso-exemple.fr",
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
     # Production demands a backup repository (or a backup_targets host).
-    "restic_repository": "rest:https://backup.example.org:8000/asso1/",
+    "restic_repository": "rest:https://backup.asso-exemple.fr:8000/asso1/",
     # Every server's passwords and tokens are derived from it (restic's, Valkey's...).
     "collectif_secret_key": "0123456789abcdef" * 4,
 }

@@ -189,7 +189,7 @@ def signed(world):
             "--passphrase",
             "",
             "--quick-gen-key",
-            f"Stand-in {who} <{who}@example.org>",
+            f"Stand-in {who} <{who}@asso-exemple.fr>",
             "ed25519",
             "sign",
             "never",

@@ -190,7 +190,7 @@ def server(
         fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     # As collectif-backup@.service gives them (EnvironmentFile=): restic.env is not read.
-    monkeypatch.setenv("RESTIC_REPOSITORY", "rest:https://backup.example.org:8000/asso1/")
+    monkeypatch.setenv("RESTIC_REPOSITORY", "rest:https://backup.asso-exemple.fr:8000/asso1/")
     monkeypatch.setenv("RESTIC_PASSWORD_FILE", "/etc/collectif/restic.password")
     log, answers = tmp_path / "calls.jsonl", tmp_path / "answers.json"
     monkeypatch.setenv("FAKE_LOG", str(log))
@@ -608,12 +608,12 @@ def test_restic_settings_come_from_restic_env_unless_the_unit_gave_them(server, 
     backup.ENVIRONMENT.parent.mkdir(parents=True)
     backup.ENVIRONMENT.write_text(
         "# Ansible managed\n"
-        "RESTIC_REPOSITORY=s3:https://s3.example.org/asso1\n"
+        "RESTIC_REPOSITORY=s3:https://s3.asso-exemple.fr/asso1\n"
         "RESTIC_PASSWORD_FILE=/etc/collectif/restic.password\n"
     )
     assert server.run("snapshots").code == 0  # the fixture's environment: the unit's
     assert server.calls()[-1]["env"]["RESTIC_REPOSITORY"] == (
-        "rest:https://backup.example.org:8000/asso1/"
+        "rest:https://backup.asso-exemple.fr:8000/asso1/"
     )
     monkeypatch.delenv("RESTIC_REPOSITORY")
     monkeypatch.delenv("RESTIC_PASSWORD_FILE")
@@ -621,7 +621,7 @@ def test_restic_settings_come_from_restic_env_unless_the_unit_gave_them(server, 
     assert server.calls()[-1] == {
         "argv": ["restic", "snapshots", "--compact"],
         "env": {
-            "RESTIC_REPOSITORY": "s3:https://s3.example.org/asso1",
+            "RESTIC_REPOSITORY": "s3:https://s3.asso-exemple.fr/asso1",
             "RESTIC_PASSWORD_FILE": "/etc/collectif/restic.password",
         },
     }

@@ -62,7 +62,11 @@ CASES = {
     "nginx: a server name that is not a domain": (
         "nginx",
         "main",
-        {"nginx_sites_auto": [{"name": "cloud", "server_names": ["cloud.example.org", "cloud"]}]},
+        {
+            "nginx_sites_auto": [
+                {"name": "cloud", "server_names": ["cloud.asso-exemple.fr", "cloud"]}
+            ]
+        },
         "nginx site 'cloud': server name 'cloud' is not a domain name",
     ),
     "nginx: two targets for one site": (
@@ -72,7 +76,7 @@ CASES = {
             "nginx_sites_auto": [
                 {
                     "name": "cloud",
-                    "server_names": ["cloud.example.org"],
+                    "server_names": ["cloud.asso-exemple.fr"],
                     "root": "/var/www/cloud",
                     "upstream": "http://127.0.0.1:8080",
                 }
@@ -113,7 +117,7 @@ CASES = {
     "mautrix_bridge: telegram without its app values": (
         "mautrix_bridge",
         "main",
-        {"mautrix_bridge_networks": ["telegram"], "mautrix_bridge_server_name": "example.org"},
+        {"mautrix_bridge_networks": ["telegram"], "mautrix_bridge_server_name": "asso-exemple.fr"},
         "and for Telegram, mautrix_bridge_telegram_api_id and mautrix_bridge_telegram_api_hash",
     ),
     "restic: a relative path in a backup drop-in": (
@@ -130,7 +134,7 @@ CASES = {
                 {
                     "name": "element-web",
                     "version": "1.0",
-                    "url": "https://example.org/element-v1.0.tar.gz",
+                    "url": "https://asso-exemple.fr/element-v1.0.tar.gz",
                     "sha256": "not-a-checksum",
                     "dest": "/opt/element-web",
                 }
@@ -156,7 +160,7 @@ CASES = {
             "wordpress_site_slug": "Cam",
             "wordpress_site_title": "Le carnet",
             "wordpress_site_owner": "camille",
-            "wordpress_site_owner_email": "camille@example.org",
+            "wordpress_site_owner_email": "camille@asso-exemple.fr",
         },
         "WordPress site 'Cam': 'Cam': the site's address takes 4 or more lowercase letters and digits",
     ),

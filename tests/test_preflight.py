@@ -10,15 +10,15 @@ from collectif import services
 from collectif.preflight import SERVICE_CHECKS, problems, spec_problems
 
 GOOD = {
-    "collectif_domain": "example.org",
-    "collectif_admin_email": "bureau@example.org",
+    "collectif_domain": "asso-exemple.fr",
+    "collectif_admin_email": "bureau@asso-exemple.fr",
     "collectif_environment": "production",
     "collectif_project_settings": True,
     "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
     "collectif_secret_key": "3f9c1a7e52d08b64" * 4,
-    "nginx_sites": [{"name": "accueil", "server_names": ["example.org"], "return": "204"}],
-    "restic_repository": "rest:https://backup.example.org:8000/asso1/",
+    "nginx_sites": [{"name": "accueil", "server_names": ["asso-exemple.fr"], "return": "204"}],
+    "restic_repository": "rest:https://backup.asso-exemple.fr:8000/asso1/",
 }
 GROUPS = {"all": ["asso1"], "servers": ["asso1"], "ungrouped": []}
 
@@ -93,7 +93,7 @@ def test_each_check_names_declared_roles():
         assert set(roles) <= set(declared), f"{roles}: no such role in roles/*/meta"
 
 
-WORDPRESS_ONLY = {"wordpress_sites": [{"slug": "cam"}], "wordpress_domain": "example.org"}
+WORDPRESS_ONLY = {"wordpress_sites": [{"slug": "cam"}], "wordpress_domain": "asso-exemple.fr"}
 MATRIX_ONLY = {
     "synapse_server_name": "Example.org",
     "mautrix_bridge_networks": ["irc"],
@@ -149,7 +149,7 @@ def test_a_misspelt_variable_is_named_with_the_closest_known_one():
     lines = check(
         {
             "nextcloud_default_qouta": "5 GB",
-            "collectif_domian": "example.org",
+            "collectif_domian": "asso-exemple.fr",
             "base_admin_user": [],
             "site_anything": 1,  # not a collectif prefix: the inventory's own
         }
@@ -176,7 +176,7 @@ def test_a_text_for_a_list_and_a_quoted_boolean_are_refused():
 
 
 def test_a_service_address_set_in_the_inventory_is_a_domain_name():
-    lines = check({"nextcloud_domain": "Cloud.example.org", "collectif_turn_domain": "turn"})
+    lines = check({"nextcloud_domain": "Cloud.asso-exemple.fr", "collectif_turn_domain": "turn"})
     assert [line.split(":")[0] for line in lines] == ["collectif_turn_domain", "nextcloud_domain"]
     assert "has uppercase letters" in lines[1]
 

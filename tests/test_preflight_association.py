@@ -8,9 +8,9 @@ from test_preflight import MATRIX, check
 def test_required_values_named_with_where_to_set_them():
     lines = check(drop=("collectif_domain", "collectif_admin_email"))
     assert lines == [
-        "collectif_admin_email: is required (for example: bureau@example.org). "
+        "collectif_admin_email: is required (for example: bureau@mon-asso.fr). "
         "Set it in inventories/asso/group_vars/all/association.yml.",
-        "collectif_domain: is required (for example: example.org). "
+        "collectif_domain: is required (for example: mon-asso.fr). "
         "Set it in inventories/asso/group_vars/all/association.yml.",
     ]
 
@@ -54,14 +54,16 @@ def test_unknown_environment():
     )
 
 
-@pytest.mark.parametrize("mirror", ["https://mirror.example.org/collectif", "file:///srv/mirror"])
+@pytest.mark.parametrize(
+    "mirror", ["https://mirror.asso-exemple.fr/collectif", "file:///srv/mirror"]
+)
 def test_artifact_mirror_accepted(mirror):
     assert check({"collectif_artifact_mirror": mirror}) == []
 
 
 def test_artifact_mirror_needs_a_scheme():
-    assert check({"collectif_artifact_mirror": "mirror.example.org"})[0].startswith(
-        "collectif_artifact_mirror: 'mirror.example.org' is not a mirror address"
+    assert check({"collectif_artifact_mirror": "mirror.asso-exemple.fr"})[0].startswith(
+        "collectif_artifact_mirror: 'mirror.asso-exemple.fr' is not a mirror address"
     )
 
 
@@ -85,7 +87,7 @@ def test_a_secret_key_too_easy_to_guess_is_refused(key):
     [
         ("10.1.2.3", False),
         ("51.91.12.34", True),
-        ("asso.example.org", True),
+        ("asso.asso-exemple.fr", True),
         ("2001:41d0:8:1234::1", True),
         ("192.168.1.20", False),
         ("asso1.test", False),
@@ -126,3 +128,32 @@ def test_a_broken_link_to_the_project_settings_is_named():
         "settings (the plans, the TURN name...) are not read"
     )
     assert check({"collectif_environment": "test"}, drop=("collectif_project_settings",)) == []
+
+
+@pytest.mark.parametrize(
+    "domain", ["example.org", "asso.example.com", "www.example.net", "asso.example"]
+)
+def test_the_example_domain_left_in_place_is_refused_in_production(domain):
+    (line,) = check({"collectif_domain": domain, "collectif_admin_email": "bureau@asso.fr"})
+    assert line == (
+        f"collectif_domain: '{domain}' is an example domain (kept from the example "
+        "inventory): write the association's own domain, the one its members will type. "
+        "Set it in inventories/asso/group_vars/all/association.yml."
+    )
+    changes = {"collectif_domain": domain, "collectif_environment": "test"}
+    assert check({**changes, "collectif_admin_email": "bureau@asso.fr"}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("collectif_stamps", "sometimes", "'sometimes' is not true or false"),
+        ("collectif_stamps_max_age_hours", 0, "'0' is not a number of hours"),
+        ("collectif_stamps_max_age_hours", "a day", "'a day' is not a number of hours"),
+    ],
+)
+def test_the_stamps_settings_are_checked(name, value, message):
+    (line,) = check({name: value})
+    assert line.startswith(f"{name}: {message}")
+    # As they come from the command line (-e collectif_stamps=false): text.
+    assert check({"collectif_stamps": "false", "collectif_stamps_max_age_hours": "12"}) == []

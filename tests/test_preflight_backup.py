@@ -32,10 +32,10 @@ def test_no_repository_allowed_with_a_target_or_outside_production(changes, grou
 @pytest.mark.parametrize(
     "repository",
     [
-        "rest:https://backup.example.org:8000/asso1/",
+        "rest:https://backup.asso-exemple.fr:8000/asso1/",
         "rest:http://192.0.2.20:8000/asso1/",
         "s3:https://s3.gra.io.cloud.ovh.net/asso1-backups",
-        "sftp:backup@backup.example.org:/srv/restic",
+        "sftp:backup@backup.asso-exemple.fr:/srv/restic",
     ],
 )
 def test_remote_repositories_accepted(repository):
@@ -45,7 +45,11 @@ def test_remote_repositories_accepted(repository):
 
 @pytest.mark.parametrize(
     "repository",
-    ["backup.example.org:/srv/restic", "https://backup.example.org:8000/", "s3:http://s3.local/b"],
+    [
+        "backup.asso-exemple.fr:/srv/restic",
+        "https://backup.asso-exemple.fr:8000/",
+        "s3:http://s3.local/b",
+    ],
 )
 def test_repository_must_be_a_restic_url(repository):
     assert check({"restic_repository": repository}) == [
@@ -97,8 +101,8 @@ def test_rest_user_accepted(user):
     "repository",
     [
         "rest:https://",
-        "rest:https://backup.example.org:8000",
-        "rest:https://back up.example.org:8000/asso1/",
+        "rest:https://backup.asso-exemple.fr:8000",
+        "rest:https://back up.asso-exemple.fr:8000/asso1/",
         "s3:https://s3.gra.io.cloud.ovh.net/",
         "sftp:",
     ],

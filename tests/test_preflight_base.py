@@ -33,7 +33,7 @@ def test_bad_keys_and_names_are_pointed_at():
 def test_base_rules_beyond_types():
     lines = check(
         {
-            "base_hostname": "asso1.example.org",
+            "base_hostname": "asso1.asso-exemple.fr",
             "base_locale": "fr_FR.UTF-8",
             "base_locales": ["en_US.UTF-8"],
             "base_firewall_ssh_sources": ["office"],

@@ -6,7 +6,7 @@ from test_preflight import MATRIX, check
 def test_matrix_needs_the_bare_domain_served():
     (line,) = check(groups=MATRIX, drop=("nginx_sites",))
     assert line.startswith(
-        "nginx_sites: Matrix needs the bare domain example.org served over HTTPS"
+        "nginx_sites: Matrix needs the bare domain asso-exemple.fr served over HTTPS"
     )
     assert check(groups=dict(MATRIX, wordpress=["asso1"]), drop=("nginx_sites",)) == []
 
@@ -42,7 +42,7 @@ def test_telegram_bridge_needs_its_app_credentials():
 def test_bridge_admins_are_matrix_ids():
     (line,) = check({"mautrix_bridge_admins": ["camille"]}, groups=MATRIX)
     assert line.startswith("mautrix_bridge_admins: 'camille' is not a Matrix ID")
-    assert check({"mautrix_bridge_admins": ["@camille:example.org"]}, groups=MATRIX) == []
+    assert check({"mautrix_bridge_admins": ["@camille:asso-exemple.fr"]}, groups=MATRIX) == []
 
 
 def test_a_bridge_written_as_a_mapping_is_refused_not_a_crash():

@@ -20,8 +20,8 @@ BROKEN = {
         {"base_admin_users": ASSOCIATION["base_admin_users"]},
         None,
         [
-            "collectif_domain: is required (for example: example.org). Set it in",
-            "collectif_admin_email: is required (for example: bureau@example.org). Set it in",
+            "collectif_domain: is required (for example: mon-asso.fr). Set it in",
+            "collectif_admin_email: is required (for example: bureau@mon-asso.fr). Set it in",
         ],
     ),
     "bad formats, reported together": (
@@ -55,7 +55,9 @@ BROKEN = {
     "web: a server name that is not a domain, a wrong type, an unknown PHP extension": (
         {
             **ASSOCIATION,
-            "nginx_sites": [{"name": "accueil", "server_names": ["example.org", "www example"]}],
+            "nginx_sites": [
+                {"name": "accueil", "server_names": ["asso-exemple.fr", "www example"]}
+            ],
             "nginx_hsts_max_age": "two years",
             "php_fpm_extensions": ["intll"],
         },
@@ -170,7 +172,7 @@ def test_every_kind_of_problem_in_one_inventory_each_said_once(run_against):
             {"name": "Dominique", "password": "p"},
         ],
         "nginx_sites": [
-            {"name": "nextcloud", "server_names": ["example.org"], "return": "204"},
+            {"name": "nextcloud", "server_names": ["asso-exemple.fr"], "return": "204"},
         ],
     }
     # Reached through the tripwire, at the address of a real server.
@@ -219,11 +221,11 @@ def test_the_services_rules_in_one_inventory(run_against):
         **ASSOCIATION,
         "collectif_admin_email": "bureau@Example.org",
         "nginx_sites": [
-            {"name": "chat", "server_names": ["matrix.example.org"], "return": "204"},
+            {"name": "chat", "server_names": ["matrix.asso-exemple.fr"], "return": "204"},
         ],
-        "nextcloud_domain": "Cloud.example.org",
+        "nextcloud_domain": "Cloud.asso-exemple.fr",
         "wordpress_sites": [
-            {"slug": "camille", "title": "C", "owner": "admin", "owner_email": "c@example.org"}
+            {"slug": "camille", "title": "C", "owner": "admin", "owner_email": "c@asso-exemple.fr"}
         ],
         "wordpress_title": "Les {{ amis",
     }
@@ -240,8 +242,8 @@ def test_the_services_rules_in_one_inventory(run_against):
         "(bureau@example.org)",
         "- group backup_targets: has 2 hosts (backup1, backup2); asso1 sends its backups to the "
         "first one only, backup1",
-        "- nextcloud_domain: 'Cloud.example.org' has uppercase letters",
-        "- nginx_sites[0].server_names[0]: 'matrix.example.org' is the address of the site "
+        "- nextcloud_domain: 'Cloud.asso-exemple.fr' has uppercase letters",
+        "- nginx_sites[0].server_names[0]: 'matrix.asso-exemple.fr' is the address of the site "
         "'synapse' (synapse_domain)",
         "- wordpress_sites[0].owner: 'admin' is the network's administrator",
         "- wordpress_title: cannot be read: it holds '{{' or '{%' that is not a complete template",
@@ -250,4 +252,43 @@ def test_the_services_rules_in_one_inventory(run_against):
     for line in expected:
         assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
     assert "Les {{ amis" not in run.output  # a value is never printed: it may be a password
+    assert run.reached == ""
+
+
+def test_the_examples_placeholders_and_names_too_long(run_against):
+    """What is left from the example inventory, a broken link to the project's settings, a
+    locale name, and a domain too long once a service prefixes it: one run, two hosts."""
+    long_domain = ".".join(["a" * 61] * 4)  # 247 characters: valid alone
+    hosts = tripwire_hosts(
+        servers={
+            "hosts": {
+                "asso1": {"ansible_host": "203.0.113.10", "collectif_domain": "example.org"},
+                "asso2": {
+                    "collectif_domain": long_domain,
+                    "base_locales": ["fr_FR.UTF-8", "french"],
+                    "base_locale": "fr_FR.UTF-8",
+                },
+            }
+        },
+        matrix={"hosts": {"asso2": {}}},
+    )
+    run = run_against(
+        {k: v for k, v in ASSOCIATION.items() if k != "collectif_domain"},
+        hosts,
+        extra_files={"group_vars/all/00-project.yml": "collectif_environment: production\n"},
+    )
+    expected = [
+        "- ansible_host: 203.0.113.10 is an example address (kept from the example inventory): "
+        "write asso1's own address",
+        "- base_locales[1]: 'french' is not a locale name",
+        "- collectif_domain: 'example.org' is an example domain (kept from the example "
+        "inventory): write the association's own domain",
+        f"- synapse_domain: makes the site 'synapse' answer at matrix.{long_domain}, 254 "
+        "characters long, and DNS allows 253",
+        "- group_vars/all/00-project.yml: is missing or its link is broken",
+    ]
+    assert run.returncode == 2
+    for line in expected:
+        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    assert "Traceback" not in run.output
     assert run.reached == ""

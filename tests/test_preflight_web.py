@@ -5,7 +5,11 @@ from test_preflight import GROUPS, check
 
 WHERE = "Set it in inventories/asso/group_vars/all/association.yml."
 
-SITE = {"name": "accueil", "server_names": ["example.org", "www.example.org"], "return": "204"}
+SITE = {
+    "name": "accueil",
+    "server_names": ["asso-exemple.fr", "www.asso-exemple.fr"],
+    "return": "204",
+}
 
 
 def test_a_good_site_has_no_problem():
@@ -13,7 +17,7 @@ def test_a_good_site_has_no_problem():
 
 
 def test_a_server_name_that_is_not_a_domain_is_refused():
-    bad = dict(SITE, server_names=["example.org", "Www.Example.org", "exa mple.org"])
+    bad = dict(SITE, server_names=["asso-exemple.fr", "Www.Example.org", "exa mple.org"])
     assert check({"nginx_sites": [bad]}) == [
         "nginx_sites[0]: server name 'Www.Example.org' has uppercase letters; write it "
         "in lowercase ('www.example.org'). Set it in inventories/asso/group_vars/all/association.yml.",
@@ -24,15 +28,17 @@ def test_a_server_name_that_is_not_a_domain_is_refused():
 
 
 def test_sites_need_unique_names_and_one_target():
-    other = dict(SITE, root="/var/www/x", server_names=["www.example.org"])
+    other = dict(SITE, root="/var/www/x", server_names=["www.asso-exemple.fr"])
     lines = check({"nginx_sites": [SITE, other]})
     assert any("nginx_sites[1].name: 'accueil' names two sites" in line for line in lines)
-    assert any("'www.example.org' is already served by site 'accueil'" in line for line in lines)
+    assert any(
+        "'www.asso-exemple.fr' is already served by site 'accueil'" in line for line in lines
+    )
     assert any("nginx_sites[1]: gives root and return" in line for line in lines)
 
 
 def test_php_socket_needs_a_root():
-    site = {"name": "x", "server_names": ["x.example.org"], "php_socket": "/run/php/x.sock"}
+    site = {"name": "x", "server_names": ["x.asso-exemple.fr"], "php_socket": "/run/php/x.sock"}
     assert check({"nginx_sites": [site]}) == [
         "nginx_sites[0]: php_socket needs a root, where the PHP files are. "
         "Set it in inventories/asso/group_vars/all/association.yml."
@@ -67,7 +73,7 @@ def test_a_bad_site_name_is_reported_once():
 
 def test_a_misspelt_site_key_is_refused():
     (line,) = check(
-        {"nginx_sites": [{"name": "x", "server_names": ["x.example.org"], "retrun": "204"}]}
+        {"nginx_sites": [{"name": "x", "server_names": ["x.asso-exemple.fr"], "retrun": "204"}]}
     )
     assert line.startswith("nginx_sites[0]: has unknown keys retrun (the keys: name, server_names")
 
@@ -87,15 +93,15 @@ def test_sites_must_be_a_list_of_mappings(sites):
 def test_an_inventory_site_may_not_take_a_service_site_name_or_address():
     groups = {**GROUPS, "nextcloud": ["asso1"], "matrix": ["asso1"]}
     sites = [
-        {"name": "accueil", "server_names": ["example.org"], "return": "204"},
-        {"name": "nextcloud", "server_names": ["files.example.org"], "return": "204"},
-        {"name": "chat", "server_names": ["matrix.example.org"], "return": "204"},
+        {"name": "accueil", "server_names": ["asso-exemple.fr"], "return": "204"},
+        {"name": "nextcloud", "server_names": ["files.asso-exemple.fr"], "return": "204"},
+        {"name": "chat", "server_names": ["matrix.asso-exemple.fr"], "return": "204"},
     ]
     lines = check({"nginx_sites": sites}, groups=groups)
     assert lines == [
         "nginx_sites[1].name: 'nextcloud' is the name of the nextcloud role's own site; give "
         f"this site another name. {WHERE}",
-        "nginx_sites[2].server_names[0]: 'matrix.example.org' is the address of the site "
+        "nginx_sites[2].server_names[0]: 'matrix.asso-exemple.fr' is the address of the site "
         "'synapse' (synapse_domain): remove it from this site, or set synapse_domain to "
         f"another address. {WHERE}",
     ]

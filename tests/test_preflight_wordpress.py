@@ -6,18 +6,18 @@ MEMBER_SITE = {
     "slug": "camille",
     "title": "Le carnet",
     "owner": "camille",
-    "owner_email": "c@example.org",
+    "owner_email": "c@asso-exemple.fr",
 }
 
 
 def test_wordpress_owns_its_domain():
     (line,) = check(groups=WORDPRESS)
     assert line.startswith(
-        "nginx_sites[0].server_names[0]: 'example.org' is the address of the site 'wordpress' "
+        "nginx_sites[0].server_names[0]: 'asso-exemple.fr' is the address of the site 'wordpress' "
         "(wordpress_domain): remove it from this site, or set wordpress_domain to another address"
     )
     assert check(groups=WORDPRESS, drop=("nginx_sites",)) == []
-    assert check({"wordpress_domain": "blog.example.org"}, groups=WORDPRESS) == []
+    assert check({"wordpress_domain": "blog.asso-exemple.fr"}, groups=WORDPRESS) == []
 
 
 def test_wordpress_member_sites_need_names_wordpress_accepts():
@@ -54,5 +54,7 @@ def test_a_member_site_is_not_the_administrator_s():
 
 def test_matrix_delegation_needs_a_site_when_wordpress_lives_elsewhere():
     groups = {**WORDPRESS, "matrix": ["asso1"]}
-    (line,) = check({"wordpress_domain": "blog.example.org"}, groups=groups, drop=("nginx_sites",))
-    assert line.startswith("nginx_sites: Matrix needs the bare domain example.org served")
+    (line,) = check(
+        {"wordpress_domain": "blog.asso-exemple.fr"}, groups=groups, drop=("nginx_sites",)
+    )
+    assert line.startswith("nginx_sites: Matrix needs the bare domain asso-exemple.fr served")

@@ -24,7 +24,7 @@ MATRIX_HOSTS = {
 WITH_VAULT = {
     **ASSOCIATION,
     "collectif_secret_key": "{{ vault_collectif_secret_key | default('') }}",
-    "nginx_sites": [{"name": "accueil", "server_names": ["example.org"], "return": "204"}],
+    "nginx_sites": [{"name": "accueil", "server_names": ["asso-exemple.fr"], "return": "204"}],
 }
 
 

@@ -4,7 +4,7 @@ from collectif import validators
 
 
 @pytest.mark.parametrize(
-    "value", ["example.org", "asso-velo.fr", "a.b.c.example.org", "collectif.localhost"]
+    "value", ["asso-exemple.fr", "asso-velo.fr", "a.b.c.asso-exemple.fr", "collectif.localhost"]
 )
 def test_domains_accepted(value):
     assert validators.domain_problem(value) is None
@@ -17,7 +17,7 @@ def test_domains_accepted(value):
         ("localhost", "not a domain name"),
         ("exa_mple.org", "not a domain name"),
         ("-bad.org", "not a domain name"),
-        ("example.org.", "not a domain name"),
+        ("asso-exemple.fr.", "not a domain name"),
         ("10.0.0.1", "not a domain name"),
         ("", "empty"),
         (None, "empty"),
@@ -27,13 +27,13 @@ def test_domains_refused_with_reason(value, expected):
     assert expected in validators.domain_problem(value)
 
 
-@pytest.mark.parametrize("value", ["bureau@example.org", "a.b+c@sub.example.fr"])
+@pytest.mark.parametrize("value", ["bureau@asso-exemple.fr", "a.b+c@sub.example.fr"])
 def test_emails_accepted(value):
     assert validators.email_problem(value) is None
 
 
 @pytest.mark.parametrize(
-    "value", ["bureau", "bureau@", "@example.org", "a b@example.org", "x@localhost"]
+    "value", ["bureau", "bureau@", "@asso-exemple.fr", "a b@asso-exemple.fr", "x@localhost"]
 )
 def test_emails_refused(value):
     assert "not an e-mail address" in validators.email_problem(value)
@@ -114,14 +114,14 @@ def test_usernames(value, ok):
 
 
 def test_an_email_domain_in_uppercase_is_refused():
-    assert validators.email_problem("Bureau@example.org") is None
+    assert validators.email_problem("Bureau@asso-exemple.fr") is None
     assert "write the part after @ in lowercase (bureau@example.org)" in validators.email_problem(
         "bureau@Example.ORG"
     )
 
 
 def test_reasons_say_what_is_wrong():
-    assert validators.domain_problem(["example.org"]).startswith("is a list, not a domain name")
+    assert validators.domain_problem(["asso-exemple.fr"]).startswith("is a list, not a domain name")
     long = "a" * 64 + ".org"
     assert "is 64 characters long, and DNS allows 63 between two dots" in (
         validators.domain_problem(long)

@@ -11,9 +11,10 @@ from .common import ENVIRONMENTS, Host, Problem, check, named_items
 
 # The values every inventory gives, with an example for the message when one is missing.
 REQUIRED = (
-    ("collectif_domain", validators.domain_problem, "example.org"),
-    ("collectif_admin_email", validators.email_problem, "bureau@example.org"),
+    ("collectif_domain", validators.domain_problem, "mon-asso.fr"),
+    ("collectif_admin_email", validators.email_problem, "bureau@mon-asso.fr"),
 )
+BOOLEAN_WORDS = ("true", "false", "yes", "no")
 MIRROR_SCHEMES = ("http://", "https://", "file:///")
 # How to make the key, after the rule's own sentence (secrets.key_problem).
 MAKE_A_KEY = (
@@ -50,7 +51,7 @@ def problems(host: Host) -> list[Problem]:
                 where,
             )
         )
-    found += _environment_reaches(host, where) + _example_address(host)
+    found += _environment_reaches(host, where) + _example_address(host) + _example_domain(host)
     if host.environment == "production" and not host.vars.get("collectif_project_settings"):
         found.append(
             Problem(
@@ -61,7 +62,26 @@ def problems(host: Host) -> list[Problem]:
                 f"{host.places.inventory}/group_vars/all",
             )
         )
-    return found + _plans(host.vars.get("collectif_plans", []), where)
+    return found + _plans(host.vars.get("collectif_plans", []), where) + _stamps(host, where)
+
+
+def _stamps(host: Host, where: str) -> list[Problem]:
+    """The re-runs' stamps: on or off, and for how long one counts (read as Ansible reads
+    them, so that -e collectif_stamps=false works as well as the inventory's false)."""
+    found: list[Problem] = []
+    enabled = host.vars.get("collectif_stamps", True)
+    if not isinstance(enabled, bool) and str(enabled).lower() not in BOOLEAN_WORDS:
+        found.append(Problem("collectif_stamps", f"'{enabled}' is not true or false", where))
+    hours = host.vars.get("collectif_stamps_max_age_hours", 24)
+    if isinstance(hours, bool) or not str(hours).isdigit() or int(hours) < 1:
+        found.append(
+            Problem(
+                "collectif_stamps_max_age_hours",
+                f"'{hours}' is not a number of hours (a whole number, 1 or more; default 24)",
+                where,
+            )
+        )
+    return found
 
 
 # Connections that never leave the controller's machine: containers and the machine itself.
@@ -92,6 +112,32 @@ def _example_address(host: Host) -> list[Problem]:
             f"{address} is an example address (kept from the example inventory): write "
             f"{host.name}'s own address, as your provider gives it",
             host.places.hosts_file,
+        )
+    ]
+
+
+# The names documentation uses (RFC 2606): the example inventory's domain is one of them.
+EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+
+
+def _example_domain(host: Host) -> list[Problem]:
+    """The example inventory's domain left in place, on a real server: no certificate, no
+    member would ever reach it."""
+    value = host.vars.get("collectif_domain")
+    if host.environment != "production" or validators.domain_problem(value) is not None:
+        return []  # a domain that is not one is said once, by its own rule
+    domain = str(value).rstrip(".")
+    example = domain.endswith(".example") or any(
+        domain == name or domain.endswith(f".{name}") for name in EXAMPLE_DOMAINS
+    )
+    if not example:
+        return []
+    return [
+        Problem(
+            "collectif_domain",
+            f"'{domain}' is an example domain (kept from the example inventory): write the "
+            "association's own domain, the one its members will type",
+            host.places.association,
         )
     ]
 
