@@ -1,8 +1,13 @@
 """Fixtures shared by the Molecule scenarios' testinfra tests (pytest finds this file
 above each scenario's tests/ directory)."""
 
+import os
+import re
+import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from testinfra.host import Host
@@ -36,3 +41,59 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 20) -> bool:
 def wait_until() -> Callable[..., bool]:
     """wait_until(condition, seconds=20): true as soon as condition() is, false after."""
     return _wait_until
+
+
+# Running the project's playbooks against a scenario's containers, as a volunteer runs
+# them against a server: the same inventory Molecule made, the project's ansible.cfg.
+PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+INVENTORY = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
+RECAP = re.compile(r"^(?P<host>\S+)\s+: ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)", re.MULTILINE)
+# A task's title, then the first line of its result on a host.
+TASK = re.compile(
+    r"^TASK \[(?P<title>[^\]]+)\].*\n(?P<status>ok|changed|skipping|included|fatal|failed)\b",
+    re.MULTILINE,
+)
+
+
+@dataclass
+class Played:
+    returncode: int
+    output: str
+
+    @property
+    def changed(self) -> dict[str, int]:
+        """Changes per host, from the play recap."""
+        return {m["host"]: int(m["changed"]) for m in RECAP.finditer(self.output)}
+
+    @property
+    def ok(self) -> dict[str, int]:
+        """Tasks that ran (changed or not) per host, from the play recap."""
+        return {m["host"]: int(m["ok"]) for m in RECAP.finditer(self.output)}
+
+    def statuses(self, role: str) -> list[str]:
+        """What became of each of a role's tasks (ok, changed, skipping...), in order."""
+        return [
+            m["status"] for m in TASK.finditer(self.output) if m["title"].startswith(f"{role} : ")
+        ]
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def play(playbook: str, *args: str, inventory: Path = INVENTORY) -> Played:
+    """ansible-playbook playbooks/<playbook> on this scenario's hosts."""
+    result = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), f"playbooks/{playbook}", *args],
+        cwd=PROJECT,
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    return Played(result.returncode, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def run_playbook() -> Callable[..., Played]:
+    return play

@@ -3,8 +3,9 @@
 import sys
 
 import pytest
-from conftest import ASSOCIATION
+from conftest import ASSOCIATION, make_inventory
 
+from collectif import cli
 from collectif.cli import parser
 
 
@@ -72,3 +73,15 @@ def test_a_vault_its_password_does_not_open_is_named(tmp_path):
     files.password.unlink()
     (line,) = inventory_files.problems(inventory, config)
     assert "is encrypted, and its password file" in line
+
+
+def test_full_turns_the_stamps_off_for_that_run_only(tmp_path, monkeypatch):
+    inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(cli, "run_playbook", lambda _p, _i, extra: calls.append(list(extra)) or 0)
+    assert cli.main(["deploy", "--full", "-i", str(inventory)]) == 0
+    assert cli.main(["check", "-i", str(inventory)]) == 0
+    full, check = calls
+    assert full[-2:] == ["-e", '{"collectif_stamps": false}']
+    assert "collectif_stamps" not in " ".join(check)
+    assert check[-2:] == ["--check", "--diff"]

@@ -3,6 +3,8 @@
     collectif preflight -i inventories/myasso   check the inventory, change nothing
     collectif deploy -i inventories/myasso      build or update the server (site.yml)
     collectif check -i inventories/myasso       dry run: what deploy would change, with diffs
+    collectif deploy --full -i ...              check every task, even of the plays that ran
+                                                to the end with nothing new since (stamps)
     collectif doctor -i inventories/myasso      health checks of every service
     collectif backup -i inventories/myasso      set up the backups (target, restic, timers)
     collectif restore -i inventories/myasso     put the latest snapshot back
@@ -40,6 +42,10 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "restore": ("restore.yml", [], "put the latest snapshot back (-e restore_snapshot=ID)"),
     "rebuild": ("rebuild.yml", [], "the server died: build a new one and restore onto it"),
 }
+# The commands that skip a play whose stamp says it has nothing new to do.
+FULL = ("deploy", "check", "backup", "rebuild")
+# Ansible's extra value that turns the stamps off, as JSON: a boolean, not a text.
+FULL_RUN = ["-e", '{"collectif_stamps": false}']
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,6 +62,13 @@ def parser() -> argparse.ArgumentParser:
             default=str(ROOT / "inventories" / "demo"),
             help="the association's inventory directory (default: the demo)",
         )
+        if name in FULL:
+            command.add_argument(
+                "--full",
+                action="store_true",
+                help="check every task, even of the plays that already ran to the end with "
+                "the same code, inventory and facts (collectif_stamps=false)",
+            )
     vault = commands.add_parser(
         "secrets",
         help="make the secret key (encrypted) and its vault password, once",
@@ -171,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in unreadable:
             print(f"- {line}")
         return 2
+    if getattr(args, "full", False):
+        options = [*options, *FULL_RUN]
     rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
     if rc != 0:
         print(f"collectif {args.command}: failed (exit code {rc}); see the messages above.")
