@@ -5,6 +5,7 @@ is scenario matrix-online's job (README, test matrix)."""
 
 import json
 import re
+import subprocess
 import uuid
 
 import pytest
@@ -95,18 +96,58 @@ def test_bridge_bot_is_registered(host, network):
     assert body["user_id"] == f"@{bot}:collectif.test"
 
 
-def test_double_puppeting_acts_as_a_member(host):
+def double_puppet_token(host) -> str:
     # What a bridge does with double_puppet.secrets: act as the member with the shared
     # double-puppet appservice's token.
     secret = config(host, "whatsapp")["double_puppet"]["secrets"]["collectif.test"]
     assert secret.startswith("as_token:")
     token = secret.removeprefix("as_token:")
     assert token == registration(host, "doublepuppet")["as_token"]
-    status, body = synapse(
-        host, "GET", "/_matrix/client/v3/account/whoami?user_id=@camille:collectif.test", token
-    )
+    return token
+
+
+def whoami(user: str) -> str:
+    return f"/_matrix/client/v3/account/whoami?user_id=@{user}:collectif.test"
+
+
+def test_double_puppeting_acts_as_a_member(host):
+    status, body = synapse(host, "GET", whoami("dominique"), double_puppet_token(host))
     assert status == 200, body
-    assert body["user_id"] == "@camille:collectif.test"
+    assert body["user_id"] == "@dominique:collectif.test"
+
+
+@pytest.mark.parametrize("user", ["camille", "collectif", "whatsappbot"])
+def test_the_shared_token_never_acts_as_an_admin_or_a_bridge_account(host, user):
+    """camille is an admin, collectif Ansible's own admin account, whatsappbot a bridge's bot
+    (every one exists: a missing account is refused for that reason alone)."""
+    status, body = synapse(host, "GET", whoami(user), double_puppet_token(host))
+    assert status == 403, body
+    assert body["errcode"] == "M_FORBIDDEN"
+
+
+def test_an_appservice_token_is_refused_from_outside_the_server(host, tmp_path):
+    """Through nginx from the test machine, the token a member could act with counts for
+    nothing; the same request on the server works (the test above)."""
+    address = host.interface("eth0").addresses[0]
+    root = tmp_path / "root.pem"
+    root.write_text(host.file("/root/pebble-root.pem").content_string)
+    result = subprocess.run(
+        [
+            "curl", "-sS", "--max-time", "10", "--cacert", str(root),
+            "--resolve", f"matrix.collectif.test:443:{address}",
+            "-H", f"Authorization: Bearer {double_puppet_token(host)}",
+            "-w", "\n%{http_code}", f"https://matrix.collectif.test{whoami('dominique')}",
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    payload, _, status = result.stdout.rpartition("\n")
+    assert status == "401", payload
+    assert json.loads(payload)["errcode"] == "M_UNKNOWN_TOKEN"
+
+
+@pytest.mark.parametrize("name", ["doublepuppet", *NETWORKS])
+def test_every_registration_is_usable_from_loopback_only(host, name):
+    assert registration(host, name)["ip_range_whitelist"] == ["127.0.0.0/8", "::1/128"]
 
 
 @pytest.mark.parametrize("network", NETWORKS)
