@@ -124,3 +124,19 @@ def test_a_second_backup_target_is_refused():
         "first one only, backup1"
     )
     assert line.endswith("Set it in inventories/asso/hosts.yml.")
+
+
+@pytest.mark.parametrize(
+    ("within", "refused"), [("30d", False), ("1y6m", False), ("30 days", True), (30, True)]
+)
+def test_the_targets_window_is_a_restic_duration(within, refused):
+    lines = check({"rest_server_keep_within": within}, groups=WITH_TARGET, host="backup1")
+    expected = (
+        [
+            f"rest_server_keep_within: '{within}' is not a restic duration: a number and a "
+            f"unit, y, m (months), d or h, such as 30d or 1y6m. {WHERE}"
+        ]
+        if refused
+        else []
+    )
+    assert [line for line in lines if line.startswith("rest_server_")] == expected

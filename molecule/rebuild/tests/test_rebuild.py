@@ -147,16 +147,42 @@ def test_the_target_keeps_the_repository_out_of_the_servers_reach():
     assert len(accounts) == 1 and accounts[0].startswith("asso:$2y$")
 
 
-def test_retention_runs_on_the_target_and_forgets_by_its_policy(host):
-    """Last, since it forgets snapshots. One more backup makes a third snapshot within
-    minutes; with 24 hourly snapshots kept, restic keeps the newest of each hour and, as
-    long as the policy is not filled (restic 0.18), the oldest: the middle one goes
-    (unless the three straddle two hour marks)."""
+def test_a_snapshot_dated_in_the_future_stops_the_targets_retention(host):
+    """As someone who took the server over could: a snapshot dated 2099 would make restic's
+    windows count from 2099 and forget every real snapshot. The target refuses, forgets
+    nothing, and its unit fails (doctor.yml reports a failed retention)."""
+    sh(host, f'{RESTIC} backup --quiet --time "2099-01-01 00:00:00" /etc/hostname')
+    before = json.loads(sh(host, f"{RESTIC} snapshots --json"))
+    (forged,) = [s for s in before if s["time"].startswith("2099")]
+    started = subprocess.run(
+        ["docker", "exec", "backup", "systemctl", "start", "collectif-retention@asso.service"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode != 0
+    journal = target("journalctl -u collectif-retention@asso.service -n 20 --no-pager")
+    assert "1 snapshot(s) dated in the future" in journal
+    after = json.loads(sh(host, f"{RESTIC} snapshots --json"))
+    assert [s["id"] for s in after] == [s["id"] for s in before]
+    # A person looks, and removes the forged snapshot on the target, as the message says.
+    target(
+        "runuser -u restic-rest-server -- restic --repo /srv/restic/asso --no-cache "
+        f"--password-file /etc/restic-rest-server/asso.restic-password forget {forged['id']}"
+    )
+    target("systemctl reset-failed collectif-retention@asso.service")
+
+
+def test_retention_runs_on_the_target_and_keeps_every_recent_snapshot(host):
+    """Last, since it may forget snapshots. One more backup makes a third snapshot within
+    minutes: the window of the last 30 days (rest_server_keep_within) keeps all three, so
+    that many snapshots added at once cannot push real ones out; the repository checks
+    clean after the prune."""
     assert host.run("systemctl start collectif-backup@backup.service").rc == 0
     before = json.loads(sh(host, f"{RESTIC} snapshots --json"))  # oldest first
     assert len(before) == 3
-    kept = {s["time"][:13]: s["id"] for s in before} | {"oldest": before[0]["id"]}
     target("systemctl start collectif-retention@asso.service")
     after = json.loads(sh(host, f"{RESTIC} snapshots --json"))
-    assert [s["id"] for s in after] == [s["id"] for s in before if s["id"] in kept.values()]
+    assert [s["id"] for s in after] == [s["id"] for s in before]
+    assert "--keep-within 30d" in target("systemctl cat collectif-retention@asso.service")
     assert host.run(f"bash -c '{RESTIC} check'").rc == 0

@@ -7,7 +7,7 @@ import re
 
 from .common import BACKUP_GROUP, Host, Problem
 
-ROLES = ("restic",)
+ROLES = ("restic", "rest_server")
 # restic repositories collectif knows, whole (a right prefix with a wrong rest fails only
 # on the server, after the backups were set up): a rest-server, S3, SFTP, or (tests and
 # the demo only) a path.
@@ -22,9 +22,33 @@ RESTIC_REPOSITORY = re.compile(
 RESTIC_S3_KEYS = ("restic_s3_access_key_id", "restic_s3_secret_access_key")
 # rest-server's account names (also the repository's path on the backup server).
 REST_USER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# A restic duration (forget --keep-within): years, months, days, hours.
+DURATION = re.compile(r"^(\d+[ymdh])+$")
 
 
 def problems(host: Host) -> list[Problem]:
+    found = _target(host) if "rest_server" in host.roles else []
+    if "restic" in host.roles:
+        found += _server(host)
+    return found
+
+
+def _target(host: Host) -> list[Problem]:
+    """The backup target's retention: a window restic understands."""
+    within = host.vars.get("rest_server_keep_within", "30d")
+    if isinstance(within, str) and DURATION.match(within):
+        return []
+    return [
+        Problem(
+            "rest_server_keep_within",
+            f"'{within}' is not a restic duration: a number and a unit, y, m (months), d or "
+            "h, such as 30d or 1y6m",
+            host.places.association,
+        )
+    ]
+
+
+def _server(host: Host) -> list[Problem]:
     where = host.places.association
     found = _repository(host, where)
     targets = host.groups.get(BACKUP_GROUP, [])
