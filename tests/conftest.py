@@ -27,13 +27,23 @@ ASSOCIATION = {
     # Every server's passwords and tokens are derived from it (restic's, Valkey's...).
     "collectif_secret_key": "0123456789abcdef" * 4,
 }
-HOSTS = {"all": {"children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}}}}
+HOSTS = {
+    "all": {
+        "vars": {"ansible_user": "debian"},
+        "children": {"servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}}},
+    }
+}
 
 
 def tripwire_hosts(**groups: dict) -> dict:
     """A hosts.yml whose hosts are reached only through the tripwire: each group as given
     (normally {"hosts": {...}}; a misspelt key is the test's business)."""
-    return {"all": {"vars": {"ansible_connection": "tripwire"}, "children": groups}}
+    return {
+        "all": {
+            "vars": {"ansible_connection": "tripwire", "ansible_user": "debian"},
+            "children": groups,
+        }
+    }
 
 
 @dataclass

@@ -19,6 +19,8 @@ GOOD = {
     "collectif_secret_key": "3f9c1a7e52d08b64" * 4,
     "nginx_sites": [{"name": "accueil", "server_names": ["asso-exemple.fr"], "return": "204"}],
     "restic_repository": "rest:https://backup.asso-exemple.fr:8000/asso1/",
+    # The provider's first account, as the example inventory has it.
+    "ansible_user": "debian",
 }
 GROUPS = {"all": ["asso1"], "servers": ["asso1"], "ungrouped": []}
 

@@ -103,3 +103,30 @@ def test_a_locale_set_alone_must_be_in_the_default_list():
     )
     (line,) = check({"base_locales": ["fr_FR.UTF-8", "french"], "base_locale": "fr_FR.UTF-8"})
     assert line.startswith("base_locales[1]: 'french' is not a locale name")
+
+
+@pytest.mark.parametrize(
+    ("changes", "refused"),
+    [
+        ({"ansible_user": "debian"}, None),
+        ({"ansible_user": "camille"}, None),
+        ({"ansible_user": "root", "base_sshd_permit_root_login": "prohibit-password"}, None),
+        (
+            {"ansible_user": "root"},
+            "'root' would be refused by the server once this run hardens SSH",
+        ),
+        ({"ansible_user": "dominique"}, "'dominique' would be refused"),
+        ({"ansible_user": None}, "is not set (Ansible would log in with your own login"),
+        ({"ansible_user": "camille", "ansible_connection": "docker"}, None),
+    ],
+)
+def test_ansible_logs_in_as_an_account_the_hardened_ssh_lets_in(changes, refused):
+    unset = ("ansible_user",) if changes["ansible_user"] is None else ()
+    lines = check({k: v for k, v in changes.items() if v is not None}, drop=unset)
+    if refused is None:
+        assert lines == []
+    else:
+        (line,) = lines
+        assert line.startswith(f"ansible_user: {refused}")
+        assert "connect as debian the first time, then as one of the admins" in line
+        assert line.endswith("Set it in inventories/asso/hosts.yml.")

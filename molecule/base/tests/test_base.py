@@ -23,8 +23,8 @@ def test_sshd_effective_settings_refuse_passwords(host):
     assert settings["passwordauthentication"] == "no"
     assert settings["kbdinteractiveauthentication"] == "no"
     assert settings["permitemptypasswords"] == "no"
-    # sshd -T prints prohibit-password under its older name.
-    assert settings["permitrootlogin"] in ("without-password", "prohibit-password")
+    assert settings["permitrootlogin"] == "no"
+    assert settings["allowgroups"] == "collectif-admins"
     assert settings["maxauthtries"] == "3"
     assert settings["x11forwarding"] == "no"
 
@@ -33,6 +33,28 @@ def test_server_offers_only_public_key_authentication(host):
     result = host.run(f"ssh {SSH_OPTS} -o PreferredAuthentications=password root@127.0.0.1 true")
     assert result.rc == 255
     assert "Permission denied (publickey)" in result.stderr
+
+
+CLOSED_KEY = "/root/closed_key"
+
+
+@pytest.mark.parametrize("user", ["debian", "bob", "root"])
+def test_only_the_inventorys_admins_log_in(host, user):
+    """debian is the provider's first account, bob an admin taken off the list, root has a
+    key too (prepare.yml): none of them gets in."""
+    result = host.run(f"ssh {SSH_OPTS} -i {CLOSED_KEY} {user}@127.0.0.1 true")
+    assert result.rc == 255
+    assert "Permission denied" in result.stderr
+
+
+def test_the_closed_accounts_keep_their_files_not_their_access(host):
+    for user in ("debian", "bob"):
+        assert not host.file(f"/home/{user}/.ssh/authorized_keys").exists
+        assert host.file(f"/home/{user}").is_directory
+        assert not {"sudo", "collectif-admins"} & set(host.user(user).groups)
+    assert host.user("debian").shell == "/usr/sbin/nologin"
+    assert not host.file("/etc/sudoers.d/90-cloud-init-users").exists
+    assert {"sudo", "collectif-admins"} <= set(host.user("alice").groups)
 
 
 def test_admin_logs_in_with_key_and_uses_sudo(host):
@@ -116,6 +138,15 @@ def test_unattended_security_upgrades_enabled(host):
     dry_run = host.run("unattended-upgrade --dry-run --debug")
     assert dry_run.rc == 0, dry_run.stderr
     assert "Debian-Security" in dry_run.stdout + dry_run.stderr
+
+
+def test_debians_security_archive_is_a_source_apt_reads(host):
+    """The test image has no security source (debootstrap writes the main suite only): the
+    origin unattended-upgrades selects must be one APT really fetches."""
+    policy = host.check_output("apt-cache policy").splitlines()
+    assert any("o=Debian," in line and "n=trixie-security" in line for line in policy)
+    sources = host.file("/etc/apt/sources.list.d/collectif-debian-security.sources")
+    assert "Suites: trixie-security" in sources.content_string
 
 
 def test_swap_is_active(host):

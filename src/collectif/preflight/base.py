@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import validators
+from .association import LOCAL_CONNECTIONS
 from .common import Host, Problem, as_list, check, role_defaults
 
 ROLES = ("base",)
@@ -34,7 +35,38 @@ def _default(variable: str) -> Any:
 
 
 def problems(host: Host) -> list[Problem]:
-    return _admins(host) + _host_values(host)
+    return _admins(host) + _host_values(host) + _connection(host)
+
+
+def _connection(host: Host) -> list[Problem]:
+    """The account Ansible logs in as must still be let in once sshd allows only the admins
+    (and the provider's first account, while Ansible connects as it)."""
+    if host.environment != "production" or host.vars.get("ansible_connection") in LOCAL_CONNECTIONS:
+        return []
+    provider = host.vars.get("base_provider_account", _default("base_provider_account"))
+    root = host.vars.get("base_sshd_permit_root_login", _default("base_sshd_permit_root_login"))
+    users = host.vars.get("base_admin_users", [])
+    admins = [
+        u.get("name")
+        for u in (users if isinstance(users, list) else [])
+        if isinstance(u, Mapping) and u.get("state", "present") == "present"
+    ]
+    allowed = [provider, *admins, *(["root"] if root != "no" else [])]
+    user = host.vars.get("ansible_user")
+    if user in allowed:
+        return []
+    who = "is not set (Ansible would log in with your own login on this computer)"
+    if user is not None:
+        who = f"'{user}' would be refused by the server once this run hardens SSH"
+    return [
+        Problem(
+            "ansible_user",
+            f"{who}: only the admins of base_admin_users and the provider's first account "
+            f"'{provider}' may log in{'' if root != 'no' else ', root may not'}; connect as "
+            f"{provider} the first time, then as one of the admins",
+            host.places.hosts_file,
+        )
+    ]
 
 
 def _admins(host: Host) -> list[Problem]:
