@@ -296,6 +296,19 @@ def test_proxy_passes_the_original_request(host):
     assert "X-Real-IP: 127.0.0.1" in got
 
 
+@pytest.mark.parametrize(
+    ("group", "accepted"), [("X25519", True), ("X448", False), ("secp521r1", False)]
+)
+def test_only_the_intermediate_profiles_curves_are_agreed(host, group, accepted):
+    """Mozilla's intermediate profile: X25519, P-256, P-384; not X448 nor P-521."""
+    result = host.run(
+        f"openssl s_client -connect 127.0.0.1:443 -servername app1.collectif.test -groups {group} "
+        "</dev/null"
+    )
+    handshake = result.rc == 0 and "-----BEGIN CERTIFICATE-----" in result.stdout
+    assert handshake is accepted, result.stdout[-500:]
+
+
 def test_a_client_cannot_choose_the_address_the_application_sees(host):
     """A forged X-Forwarded-For would let a client pass a rate limit kept per address."""
     got = https(host, "app2.collectif.test", options="-H 'X-Forwarded-For: 203.0.113.66'").stdout
