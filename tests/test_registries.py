@@ -54,6 +54,18 @@ def test_every_role_but_preflight_is_declared():
     assert roles - set(BY_NAME) == {"preflight"}, "add meta/collectif.yml to these roles"
 
 
+@pytest.mark.parametrize(
+    "playbook", sorted(p.name for p in PLAYBOOKS.glob("*.yml") if p.name != "preflight.yml")
+)
+def test_every_playbook_checks_the_inventory_first(playbook):
+    """Run alone, each playbook refuses a broken inventory before it reaches a host (its
+    first play, through the playbooks it imports first, is preflight.yml's)."""
+    path = PLAYBOOKS / playbook
+    while (first := load(path)[0]).get("ansible.builtin.import_playbook"):
+        path = (path.parent / first["ansible.builtin.import_playbook"]).resolve()
+    assert path == PLAYBOOKS / "preflight.yml", f"{playbook} starts with {path.name}"
+
+
 def test_site_imports_every_play_in_the_declared_order():
     site = imports(PLAYBOOKS / "site.yml")
     plays = [play for play in site if play.startswith("plays/")]
