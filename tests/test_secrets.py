@@ -9,18 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ASSOCIATION, ROOT, make_inventory
+from conftest import ASSOCIATION, ROOT, make_inventory, tripwire_hosts
 
 from collectif import secrets, services
 
-MATRIX_HOSTS = {
-    "all": {
-        "children": {
-            "servers": {"hosts": {"asso1": {"ansible_connection": "tripwire"}}},
-            "matrix": {"hosts": {"asso1": {}}},
-        }
-    }
-}
+MATRIX_HOSTS = tripwire_hosts(servers={"hosts": {"asso1": {}}}, matrix={"hosts": {"asso1": {}}})
 WITH_VAULT = {
     **ASSOCIATION,
     "collectif_secret_key": "{{ vault_collectif_secret_key | default('') }}",
