@@ -309,6 +309,13 @@ def test_only_the_intermediate_profiles_curves_are_agreed(host, group, accepted)
     assert handshake is accepted, result.stdout[-500:]
 
 
+def test_answers_name_no_versions(host):
+    """Neither nginx's nor PHP's version in the headers of a PHP page."""
+    headers = https(host, "app1.collectif.test", "/").stdout.lower()
+    assert "server: nginx\r\n" in headers
+    assert "x-powered-by" not in headers
+
+
 def test_a_client_cannot_choose_the_address_the_application_sees(host):
     """A forged X-Forwarded-For would let a client pass a rate limit kept per address."""
     got = https(host, "app2.collectif.test", options="-H 'X-Forwarded-For: 203.0.113.66'").stdout
