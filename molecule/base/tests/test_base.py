@@ -24,6 +24,9 @@ def test_sshd_effective_settings_refuse_passwords(host):
     assert settings["kbdinteractiveauthentication"] == "no"
     assert settings["permitemptypasswords"] == "no"
     assert settings["permitrootlogin"] == "no"
+    assert settings["maxstartups"] == "10:30:60"
+    assert settings["loglevel"] == "VERBOSE"
+    assert all(mac.endswith("-etm@openssh.com") for mac in settings["macs"].split(","))
     assert settings["allowgroups"] == "collectif-admins"
     assert settings["maxauthtries"] == "3"
     assert settings["x11forwarding"] == "no"
