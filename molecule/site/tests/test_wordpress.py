@@ -168,6 +168,15 @@ def test_dashboard_file_editor_and_xmlrpc_are_off(host):
     assert status(headers) == 404
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/wp-includes/version.php", "/camille/wp-includes/version.php", "/wp-admin/includes/file.php"],
+)
+def test_wordpress_libraries_are_not_run_on_their_own(host, path):
+    headers, _ = get(host, path)
+    assert status(headers) == 403
+
+
 def test_database_is_its_own_with_its_own_user(host):
     config = host.file("/etc/wordpress/config-collectif.test.php").content_string
     password = re.search(r"'DB_PASSWORD', '([0-9a-f]+)'", config).group(1)
