@@ -84,6 +84,23 @@ def test_a_post_made_through_the_rest_api_appears_on_the_home_page(host):
     assert status(headers) == 200 and marker in body
 
 
+def test_members_logins_are_not_given_to_strangers(host):
+    """Neither the REST API nor ?author=N names an account to someone not signed in; a
+    signed-in member (an application password) still reads their own."""
+    headers, body = get(host, "/wp-json/wp/v2/users")
+    assert status(headers) == 404 and "admin" not in body
+    headers, body = get(host, "/?author=1")
+    assert status(headers) == 404, headers
+    assert "/author/admin" not in headers + body
+    headers, _ = get(host, "/author/admin/")
+    assert status(headers) == 404
+    credentials = base64.b64encode(f"admin:{application_password(host, 'admin')}".encode())
+    headers, body = get(
+        host, "/wp-json/wp/v2/users/me", f"-H 'Authorization: Basic {credentials.decode()}'"
+    )
+    assert status(headers) == 200 and '"slug":"admin"' in body
+
+
 def test_a_wrong_application_password_is_refused(host):
     credentials = base64.b64encode(b"admin:xxxx xxxx xxxx xxxx xxxx xxxx").decode()
     out = host.check_output(
