@@ -52,15 +52,15 @@ def test_a_bridge_written_as_a_mapping_is_refused_not_a_crash():
 
 def test_matrix_accounts_follow_synapse_rules_once_each_and_leave_the_bridges_theirs():
     users = [
-        {"name": "camille", "password": "p"},
-        {"name": "Dominique", "password": "p"},
-        {"name": "rené", "password": "p"},
-        {"name": "jean pierre", "password": "p"},
-        {"name": "camille", "password": "p"},
-        {"name": "signalbot", "password": "p"},
-        {"name": "whatsapp_alice", "password": "p"},
-        {"name": "_admin", "password": "p"},
-        {"name": "1234", "password": "p"},
+        {"name": "camille", "password": "assez-long-1"},
+        {"name": "Dominique", "password": "assez-long-1"},
+        {"name": "rené", "password": "assez-long-1"},
+        {"name": "jean pierre", "password": "assez-long-1"},
+        {"name": "camille", "password": "assez-long-1"},
+        {"name": "signalbot", "password": "assez-long-1"},
+        {"name": "whatsapp_alice", "password": "assez-long-1"},
+        {"name": "_admin", "password": "assez-long-1"},
+        {"name": "1234", "password": "assez-long-1"},
     ]
     lines = check({"synapse_users": users}, groups=MATRIX)
     assert [line.split(": ")[0] for line in lines] == [
@@ -78,3 +78,16 @@ def test_matrix_accounts_follow_synapse_rules_once_each_and_leave_the_bridges_th
     assert "belongs to the Signal bridge" in lines[4]
     assert "belongs to the WhatsApp bridge" in lines[5]
     assert "keeps logins that start with _ or are only digits" in lines[6]
+
+
+def test_a_first_password_as_short_as_synapse_refuses_is_named():
+    users = [{"name": "camille", "password": "court"}, {"name": "dominique", "password": "x" * 10}]
+    (line,) = check({"synapse_users": users}, groups=MATRIX)
+    assert line.startswith(
+        "synapse_users[0].password: has 5 characters, fewer than the 10 Synapse asks of members"
+    )
+    assert "court" not in line
+    assert (
+        check({"synapse_users": users[:1], "synapse_password_minimum_length": 5}, groups=MATRIX)
+        == []
+    )

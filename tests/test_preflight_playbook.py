@@ -168,8 +168,8 @@ def test_every_kind_of_problem_in_one_inventory_each_said_once(run_against):
         "nextcloud_default_qouta": "5 GB",
         "restic_repository": "rest:https://",
         "synapse_users": [
-            {"name": "signalbot", "password": "p"},
-            {"name": "Dominique", "password": "p"},
+            {"name": "signalbot", "password": "assez-long-1"},
+            {"name": "Dominique", "password": "assez-long-1"},
         ],
         "nginx_sites": [
             {"name": "nextcloud", "server_names": ["asso-exemple.fr"], "return": "204"},

@@ -116,11 +116,34 @@ def test_secrets_readable_by_synapse_only(host):
     assert (key.user, key.mode) == ("synapse", 0o600)
 
 
-def test_admin_api_keeps_the_name_the_inventory_gives(host):
+def test_admin_api_keeps_the_name_the_inventory_gives(host, token):
     out = host.check_output(
-        "curl -sS http://127.0.0.1:8008/_matrix/client/v3/profile/@camille:collectif.test/displayname"
+        f"curl -sS -H 'Authorization: Bearer {token}' "
+        "http://127.0.0.1:8008/_matrix/client/v3/profile/@camille:collectif.test/displayname"
     )
     assert json.loads(out) == {"displayname": "Camille (bureau)"}
+
+
+def test_profiles_are_for_signed_in_members(host):
+    out = host.check_output(
+        "curl -sS http://127.0.0.1:8008/_matrix/client/v3/profile/@camille:collectif.test"
+    )
+    assert json.loads(out)["errcode"] == "M_MISSING_TOKEN"
+
+
+def test_a_password_a_member_chooses_follows_the_policy(host, token):
+    password = (SECRETS / "camille").read_text().split()[0]
+    auth = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": "camille"},
+        "password": password,
+    }
+    body = json.dumps({"new_password": "court", "logout_devices": False, "auth": auth})
+    out = host.check_output(
+        f"curl -sS -X POST -H 'Authorization: Bearer {token}' -d '{body}' "
+        "http://127.0.0.1:8008/_matrix/client/v3/account/password"
+    )
+    assert json.loads(out)["errcode"] == "M_PASSWORD_TOO_SHORT"
 
 
 def test_synapse_listens_on_loopback_only(host):
@@ -205,9 +228,15 @@ def member_token(host) -> str:
 
 
 @pytest.fixture(scope="module")
-def turn_credentials(host) -> dict:
+def token(host) -> str:
+    """Camille's access token, once for the module (logins are rate-limited)."""
+    return member_token(host)
+
+
+@pytest.fixture(scope="module")
+def turn_credentials(host, token) -> dict:
     out = host.check_output(
-        f"curl -sS --cacert {PEBBLE_ROOT} -H 'Authorization: Bearer {member_token(host)}' "
+        f"curl -sS --cacert {PEBBLE_ROOT} -H 'Authorization: Bearer {token}' "
         "https://matrix.collectif.test/_matrix/client/v3/voip/turnServer"
     )
     return json.loads(out)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from .. import bridges, validators
-from .common import Host, Problem, as_list, check, named_items
+from .common import Host, Problem, as_list, check, named_items, role_defaults
 
 ROLES = ("synapse", "mautrix_bridge")
 MATRIX_ID = re.compile(rf"^@{validators.MATRIX_LOCALPART}:[a-z0-9.-]+(:[0-9]+)?$")
@@ -28,7 +28,11 @@ def _synapse(host: Host, where: str) -> list[Problem]:
     found: list[Problem] = []
     if "synapse_server_name" in host.vars:
         found += check("synapse_server_name", server_name, validators.domain_problem, where)
-    found += _users(host.vars.get("synapse_users", []), where)
+    shortest = host.vars.get(
+        "synapse_password_minimum_length",
+        role_defaults("synapse")["synapse_password_minimum_length"],
+    )
+    found += _users(host.vars.get("synapse_users", []), where, shortest)
     # WordPress, when it serves the bare domain, serves Synapse's delegation files with it. A wrong
     # domain is said once, where it is set: not again as a site that does not serve it.
     wordpress_domain = host.vars.get("wordpress_domain", host.vars.get("collectif_domain"))
@@ -60,9 +64,9 @@ def _synapse(host: Host, where: str) -> list[Problem]:
     return found
 
 
-def _users(users: object, where: str) -> list[Problem]:
+def _users(users: object, where: str, shortest: object) -> list[Problem]:
     """The accounts the inventory creates: Synapse's login rules, each once, none that a
-    bridge's bot or puppets own."""
+    bridge's bot or puppets own, a first password as long as the members' own must be."""
     items, found = named_items(
         users,
         "synapse_users",
@@ -81,6 +85,16 @@ def _users(users: object, where: str) -> list[Problem]:
                     f"{label}.name",
                     f"'{name}' belongs to the {owner.display} bridge (its bot, or the "
                     f"{owner.network}_... accounts it makes for contacts); choose another login",
+                    where,
+                )
+            )
+        password = user.get("password")
+        if isinstance(password, str) and isinstance(shortest, int) and len(password) < shortest:
+            found.append(
+                Problem(
+                    f"{label}.password",
+                    f"has {len(password)} characters, fewer than the {shortest} Synapse asks of "
+                    "members (synapse_password_minimum_length): choose a longer one",
                     where,
                 )
             )
