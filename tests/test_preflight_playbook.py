@@ -292,3 +292,31 @@ def test_the_examples_placeholders_and_names_too_long(run_against):
         assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
     assert "Traceback" not in run.output
     assert run.reached == ""
+
+
+def test_the_login_the_stamps_the_window_and_a_short_password(run_against):
+    """Rules of the re-runs, of the hardened SSH, of the backup target and of Synapse's
+    password policy, through site.yml: one run, two hosts."""
+    hosts = tripwire_hosts(
+        servers={"hosts": {"asso1": {"ansible_user": "root"}}},
+        matrix={"hosts": {"asso1": {}}},
+        backup_targets={"hosts": {"backup1": {"rest_server_keep_within": "30 days"}}},
+    )
+    broken = {
+        **ASSOCIATION,
+        "collectif_stamps": "sometimes",
+        "synapse_users": [{"name": "camille", "password": "court"}],
+        "nginx_sites": [{"name": "accueil", "server_names": ["asso-exemple.fr"], "return": "204"}],
+    }
+    run = run_against({k: v for k, v in broken.items() if k != "restic_repository"}, hosts)
+    expected = [
+        "- ansible_user: 'root' would be refused by the server once this run hardens SSH",
+        "- collectif_stamps: 'sometimes' is not true or false",
+        "- rest_server_keep_within: '30 days' is not a restic duration",
+        "- synapse_users[0].password: has 5 characters, fewer than the 10 Synapse asks of members",
+    ]
+    assert run.returncode == 2
+    for line in expected:
+        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    assert "court" not in run.output
+    assert run.reached == ""
