@@ -8,6 +8,16 @@ import pytest
 from conftest import ASSOCIATION, KEY, tripwire_hosts
 
 
+def said_once_and_stopped(run, expected: list[str]) -> None:
+    """The run stopped in preflight (exit code 2, no host reached, no traceback), and said
+    each expected line exactly once."""
+    assert run.returncode == 2, run.output
+    for line in expected:
+        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    assert "Traceback" not in run.output
+    assert run.reached == ""
+
+
 def test_valid_inventory_passes_preflight_and_reaches_the_host(run_against):
     run = run_against(ASSOCIATION)
     assert "The inventory has" not in run.output
@@ -205,13 +215,9 @@ def test_every_kind_of_problem_in_one_inventory_each_said_once(run_against):
         "- synapse_users[0].name: 'signalbot' belongs to the Signal bridge",
         "- synapse_users[1].name: 'Dominique' is not a Matrix login",
     ]
-    assert run.returncode == 2
     # The lines below, and Matrix's delegation (no inventory site serves the bare domain).
     assert "The inventory has 17 problem(s); nothing was changed on any host:" in run.output
-    for line in expected:
-        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
-    assert "Traceback" not in run.output
-    assert run.reached == ""
+    said_once_and_stopped(run, expected)
 
 
 def test_the_services_rules_in_one_inventory(run_against):
@@ -248,11 +254,8 @@ def test_the_services_rules_in_one_inventory(run_against):
         "- wordpress_sites[0].owner: 'admin' is the network's administrator",
         "- wordpress_title: cannot be read: it holds '{{' or '{%' that is not a complete template",
     ]
-    assert run.returncode == 2
-    for line in expected:
-        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    said_once_and_stopped(run, expected)
     assert "Les {{ amis" not in run.output  # a value is never printed: it may be a password
-    assert run.reached == ""
 
 
 def test_the_examples_placeholders_and_names_too_long(run_against):
@@ -287,11 +290,7 @@ def test_the_examples_placeholders_and_names_too_long(run_against):
         "characters long, and DNS allows 253",
         "- group_vars/all/00-project.yml: is missing or its link is broken",
     ]
-    assert run.returncode == 2
-    for line in expected:
-        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
-    assert "Traceback" not in run.output
-    assert run.reached == ""
+    said_once_and_stopped(run, expected)
 
 
 def test_the_login_the_stamps_the_window_and_a_short_password(run_against):
@@ -315,8 +314,5 @@ def test_the_login_the_stamps_the_window_and_a_short_password(run_against):
         "- rest_server_keep_within: '30 days' is not a restic duration",
         "- synapse_users[0].password: has 5 characters, fewer than the 10 Synapse asks of members",
     ]
-    assert run.returncode == 2
-    for line in expected:
-        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    said_once_and_stopped(run, expected)
     assert "court" not in run.output
-    assert run.reached == ""
