@@ -77,9 +77,17 @@ def test_extra_values_from_a_file_count_with_its_contents(tmp_path):
     assert stamps.extra_values([f"@{values}"]) != before
 
 
-def test_the_code_digest_covers_roles_and_plugins():
-    assert {"roles", "playbooks", "collections", "src/collectif"} <= set(stamps.CODE)
-    assert len(stamps.code_digest()) == 64
+def test_the_code_digest_changes_with_a_role_not_with_the_readme(tmp_path):
+    (tmp_path / "roles/base/tasks").mkdir(parents=True)
+    (tmp_path / "roles/base/tasks/main.yml").write_text("---\n")
+    (tmp_path / "README.md").write_text("# collectif\n")
+    before = stamps.code_digest(tmp_path)
+    (tmp_path / "README.md").write_text("# collectif, the volunteer's guide\n")
+    stamps.code_digest.cache_clear()
+    assert stamps.code_digest(tmp_path) == before
+    (tmp_path / "roles/base/tasks/main.yml").write_text("---\n- name: A new task\n")
+    stamps.code_digest.cache_clear()
+    assert stamps.code_digest(tmp_path) != before
 
 
 # The server's side: the module, run as Ansible runs it (its arguments in a file).
