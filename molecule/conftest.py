@@ -4,6 +4,7 @@ above each scenario's tests/ directory)."""
 import os
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,22 @@ def wait_until() -> Callable[..., bool]:
     return _wait_until
 
 
+def derived(purpose: str, length: int = 64) -> str:
+    """A secret the roles derive from the scenario's key (collectif.core.secret)."""
+    if str(PROJECT / "src") not in sys.path:
+        sys.path.insert(0, str(PROJECT / "src"))
+    from collectif.secrets import derive  # the project's own, from its source
+
+    key = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets" / "key").read_text()
+    return derive(key.split()[0], purpose, length)
+
+
+@pytest.fixture(scope="session")
+def secret_of() -> Callable[..., str]:
+    """secret_of(purpose, length=64): what the roles derive from the scenario's key."""
+    return derived
+
+
 # Running the project's playbooks against a scenario's containers, as a volunteer runs
 # them against a server: the same inventory Molecule made, the project's ansible.cfg.
 PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
@@ -80,12 +97,15 @@ class Played:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
-def play(playbook: str, *args: str, inventory: Path = INVENTORY) -> Played:
-    """ansible-playbook playbooks/<playbook> on this scenario's hosts."""
+def play(
+    playbook: str, *args: str, inventory: Path = INVENTORY, env: dict[str, str] | None = None
+) -> Played:
+    """ansible-playbook playbooks/<playbook> on this scenario's hosts (env: settings added
+    to the test's environment)."""
     result = subprocess.run(
         ["ansible-playbook", "-i", str(inventory), f"playbooks/{playbook}", *args],
         cwd=PROJECT,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", **(env or {})},
         capture_output=True,
         text=True,
         timeout=3600,

@@ -649,3 +649,28 @@ def test_restore_from_an_empty_repository_says_where_the_backups_may_be(two_serv
     assert "the repository holds no snapshot" in outcome.output
     assert "give the new server the old name in hosts.yml" in outcome.output
     assert two_services.labels() == ["restic cat", "restic snapshots"]
+
+
+@pytest.mark.parametrize(
+    ("exits", "argv", "code", "created", "labels"),
+    [
+        ({"restic cat": 10}, ["init"], 0, True, ["restic cat", "restic init"]),
+        ({}, ["init"], 0, False, ["restic cat"]),
+        ({"restic cat": 10}, ["init", "--dry-run"], 0, True, ["restic cat"]),
+        ({"restic cat": 12}, ["init"], 1, None, ["restic cat"]),
+    ],
+)
+def test_init_creates_the_repository_only_when_there_is_none(
+    server, exits, argv, code, created, labels
+):
+    """The role's call: restic's address and password from the environment collectif-backup
+    reads (never the task's), the repository made only when restic says there is none
+    (exit 10); a wrong password or an unreachable target is an error, not a new repository."""
+    server.answer(exits=exits)
+    outcome = server.run(*argv)
+    assert outcome.code == code, outcome.output
+    assert server.labels() == labels
+    if created is None:
+        assert "restic cat config failed (exit code 12)" in outcome.output
+    else:
+        assert outcome.result == {"created": created}

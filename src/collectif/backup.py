@@ -13,6 +13,7 @@ service wrote in /etc/collectif/backup.d/ (roles/restic, entry point dropin):
                                        and compare a sample of files with the snapshot's
     collectif-backup report            the last results, as JSON (the health check reads it)
     collectif-backup snapshots         the repository's snapshots, for a person to choose
+    collectif-backup init [--dry-run]  create the repository if there is none (the role's)
 
 restic's repository and password come from the environment (EnvironmentFile=
 /etc/collectif/restic.env, root 0600), or from that file when a person runs it by hand
@@ -512,14 +513,47 @@ def read_environment() -> None:
             os.environ.setdefault(name.strip(), value.strip())
 
 
+def init(dry_run: bool) -> dict[str, Any]:
+    """Create the repository when there is none at the address (restic exits 10), once.
+    The role calls this rather than restic: the repository's URL holds the backup
+    target's password, which must never be on a command line or in a task's environment."""
+    try:
+        found = subprocess.run(
+            ["restic", "cat", "config"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            timeout=REPOSITORY_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as late:
+        raise BackupError(
+            f"the repository did not answer within {REPOSITORY_TIMEOUT} s: is the backup "
+            "server up, and RESTIC_REPOSITORY right?"
+        ) from late
+    if found.returncode == 0:
+        return {"created": False}
+    if found.returncode != 10:
+        raise BackupError(
+            f"restic cat config failed (exit code {found.returncode}): is the backup "
+            "server up, and are RESTIC_REPOSITORY and the password right?"
+        )
+    if not dry_run:
+        restic("init", capture=True, timeout=REPOSITORY_TIMEOUT)
+    return {"created": True}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="collectif-backup", description=__doc__.split("\n")[0])
     parser.add_argument(
         "command",
-        choices=["backup", "restore", "forget", "check", "drill", "report", "snapshots"],
+        choices=["backup", "restore", "forget", "check", "drill", "report", "snapshots", "init"],
     )
     parser.add_argument(
         "snapshot", nargs="?", default="latest", help="for restore (default: latest)"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="init: only say whether the repository would be created",
     )
     parser.add_argument(
         "--adopt",
@@ -533,7 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return subprocess.run(["restic", "snapshots", "--compact"], check=False).returncode
     wanted = settings()
     try:
-        if args.command == "report":
+        if args.command == "init":
+            result = init(args.dry_run)
+        elif args.command == "report":
             result = dict(reports())
             # Written by the role when it set the backups up: a new server's grace period.
             enabled_at = STATE / "enabled-at"

@@ -2,6 +2,7 @@
 and a volunteer meet, without Nextcloud's own code. The stand-in's occ keeps what the role
 asked of it in standin-state.json, which some tests read back."""
 
+import hashlib
 import json
 import time
 
@@ -70,12 +71,17 @@ def test_static_files_cached_with_nextclouds_headers(host):
     assert "content-type: text/javascript" in mjs
 
 
-def test_installed_once_with_the_roles_database_and_data_directory(host):
+def test_installed_once_with_the_roles_database_and_data_directory(host, secret_of):
     install = state(host)["install"]
     assert install == {
         "database": "pgsql",
         "data-dir": "/var/lib/nextcloud/data",
         "admin-user": "admin",
+        # Both passwords came as answers on standard input, none as an option.
+        "admin_password_sha256": hashlib.sha256(
+            secret_of("nextcloud.admin", 24).encode()
+        ).hexdigest(),
+        "passwords_on_command_line": False,
     }
     # The stand-in's install created a table with the role's credentials.
     tables = host.check_output("sudo -u postgres psql -d nextcloud -Atc '\\dt oc_*'")

@@ -46,6 +46,28 @@ def test_login_page_answers_in_french(host):
     assert "Se connecter" in body or "Connexion" in body
 
 
+def test_the_administrator_signs_in_with_the_derived_password(host, secret_of):
+    """The install read the password from its standard input: the account works with it
+    (and not with another)."""
+
+    def sign_in(password: str) -> str:
+        headers, _ = get(
+            host,
+            "/wp-login.php",
+            "-b 'wordpress_test_cookie=WP%20Cookie%20check' "
+            f"--data-urlencode log=admin --data-urlencode 'pwd={password}'",
+        )
+        return headers
+
+    good = sign_in(secret_of("wordpress.admin", 24))
+    assert status(good) == 302, good
+    assert "set-cookie: wordpress_logged_in_" in good
+    assert "/wp-admin/" in good
+    wrong = sign_in("not-" + secret_of("wordpress.admin", 24))
+    assert status(wrong) == 200
+    assert "wordpress_logged_in_" not in wrong
+
+
 APP_PASSWORD_PHP = """<?php
 $_SERVER['HTTP_HOST'] = 'collectif.test';
 $_SERVER['REQUEST_URI'] = '/';

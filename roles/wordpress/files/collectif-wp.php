@@ -7,7 +7,9 @@
  *   runuser -u wordpress -- php /usr/local/lib/collectif/collectif-wp.php DOMAIN COMMAND
  *
  * COMMAND: status, install, settings, site, upgrade, cron. Values come from WORDPRESS_*
- * environment variables, never from the command line (which every user can read).
+ * environment variables, never from the command line (which every user can read); the
+ * administrator's password (install) from standard input, since over sudo a task's
+ * environment is on a command line too, which sudo writes to the journal.
  * It prints one JSON object; "changed" says whether it changed anything.
  */
 
@@ -44,6 +46,15 @@ function input(string $name, bool $required = true): string
         fail("WORDPRESS_" . strtoupper($name) . " is missing");
     }
     return $value === false ? '' : $value;
+}
+
+function secret_input(string $what): string
+{
+    $value = rtrim((string) fgets(STDIN), "\r\n");
+    if ($value === '') {
+        fail("$what is missing on standard input");
+    }
+    return $value;
 }
 
 $domain = strtolower($argv[1] ?? '');
@@ -167,7 +178,7 @@ switch ($command) {
                 input('admin_email'),
                 true,
                 '',
-                wp_slash(input('admin_password')),
+                wp_slash(secret_input("the administrator's password")),
                 input('locale', false)
             );
             update_option('home', "https://$domain");
