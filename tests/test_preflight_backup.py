@@ -33,7 +33,7 @@ def test_no_repository_allowed_with_a_target_or_outside_production(changes, grou
     "repository",
     [
         "rest:https://backup.asso-exemple.fr:8000/asso1/",
-        "rest:http://192.0.2.20:8000/asso1/",
+        "rest:https://192.0.2.20:8000/asso1/",
         "s3:https://s3.gra.io.cloud.ovh.net/asso1-backups",
         "sftp:backup@backup.asso-exemple.fr:/srv/restic",
     ],
@@ -57,6 +57,19 @@ def test_repository_must_be_a_restic_url(repository):
         "rest:https://host:8000/name/, s3:https://s3.<region>.io.cloud.ovh.net/<bucket>, "
         "sftp:user@host:/path, or (tests and demo only) an absolute path. " + WHERE
     ]
+
+
+def test_plain_http_rest_server_refused_in_production_only():
+    repository = "rest:http://192.0.2.20:8000/asso1/"
+    assert check({"restic_repository": repository}) == [
+        f"restic_repository: '{repository}': plain HTTP sends the backups and the account's "
+        "password in clear; use rest:https:// (leave restic_repository empty to use the "
+        "inventory's backup target, which serves HTTPS with a certificate the servers pin). "
+        + WHERE
+    ]
+    for environment in ("test", "demo"):
+        plain = {"restic_repository": repository, "collectif_environment": environment}
+        assert check(plain) == []
 
 
 def test_local_repository_refused_in_production_only():

@@ -90,6 +90,36 @@ def test_a_backup_reaches_the_backup_target(host):
     assert snapshots, "the backup target holds the server's snapshot"
 
 
+def test_backups_travel_over_https_to_the_pinned_certificate_only(host):
+    """The target serves HTTPS only, with its own certificate, which the server pins: the
+    backups and the account's password never cross the network in clear, and no other
+    certificate (not even one the system trusts) would be accepted for the repository."""
+    settings = dict(
+        line.split("=", 1)
+        for line in host.file("/etc/collectif/restic.env").content_string.splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    assert settings["RESTIC_REPOSITORY"].startswith("rest:https://asso1:")
+    assert settings["RESTIC_CACERT"] == "/etc/collectif/rest-server.pem"
+    target = host.get_host("ansible://backup1", ansible_inventory=host.backend.ansible_inventory)
+    pinned = host.file("/etc/collectif/rest-server.pem").content_string
+    assert pinned == target.file("/etc/restic-rest-server/tls/cert.pem").content_string
+    key = target.file("/etc/restic-rest-server/tls/key.pem")
+    assert (key.user, key.group, key.mode) == ("root", "restic-rest-server", 0o640)
+    address = settings["RESTIC_REPOSITORY"].split("@", 1)[1].split(":")[0]
+    url = f"https://{address}:8000/"
+    # With the pinned certificate: TLS holds and the rest-server asks for an account.
+    code = host.check_output(
+        f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert /etc/collectif/rest-server.pem {url}"
+    )
+    assert code == "401"
+    # With the system's authorities only, the certificate is refused (curl: exit 60).
+    assert host.run(f"curl -sS -o /dev/null {url}").rc == 60
+    # Plain HTTP gets no answer a client could take for the repository's.
+    plain = host.run(f"curl -sS -o /dev/null -w '%{{http_code}}' http://{address}:8000/")
+    assert plain.stdout in ("400", "000"), plain.stdout
+
+
 @pytest.mark.parametrize("playbook", ["matrix.yml", "nextcloud.yml", "wordpress.yml", "backup.yml"])
 def test_each_service_playbook_alone_changes_nothing(run_playbook, playbook):
     played = run_playbook(playbook)

@@ -103,6 +103,17 @@ def _repository(host: Host, where: str) -> list[Problem]:
                 where,
             )
         ]
+    if repository.startswith("rest:http://") and production:
+        return [
+            Problem(
+                "restic_repository",
+                f"'{repository}': plain HTTP sends the backups and the account's password in "
+                "clear; use rest:https:// (leave restic_repository empty to use the "
+                "inventory's backup target, which serves HTTPS with a certificate the servers "
+                "pin)",
+                where,
+            )
+        ]
     if repository.startswith("/") and production:
         return [
             Problem(
