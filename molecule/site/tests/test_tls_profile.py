@@ -1,0 +1,68 @@
+"""Every HTTPS name of the server judged against Mozilla's "intermediate" TLS profile by an
+independent scanner, sslyze, run from the test machine as a visitor's browser reaches the
+server: protocols, cipher suites, key exchange curves and sizes, the certificate's key,
+signature and lifespan, and the known TLS weaknesses (Heartbleed, ROBOT, CCS injection,
+compression, insecure renegotiation, downgrade protection, extended master secret).
+Left out, and only that: whether a public authority vouches for the certificate, since
+Pebble's root is trusted by nobody (the last test shows the scanner does report it)."""
+
+import pytest
+from sslyze import Scanner, ServerNetworkLocation, ServerScanRequest
+from sslyze.mozilla_tls_profile.tls_config_checker import (
+    SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER,
+    MozillaTlsConfiguration,
+    ServerNotCompliantWithTlsConfiguration,
+    TlsConfigurationEnum,
+    check_server_against_tls_configuration,
+)
+
+testinfra_hosts = ["ansible://asso1"]
+
+NAMES = [
+    "collectif.test",
+    "matrix.collectif.test",
+    "element.collectif.test",
+    "cloud.collectif.test",
+    "turn.collectif.test",
+    "agenda.collectif.test",
+]
+# Pebble's root signs every certificate here: no scanner trusts it.
+TRUST = "certificate_path_validation"
+
+
+@pytest.fixture(scope="module")
+def issues(host) -> dict[str, dict[str, str]]:
+    """What the scanner finds wrong on each name, by the profile's rule names."""
+    address = host.check_output("hostname -I").split()[0]
+    scanner = Scanner()
+    scanner.queue_scans(
+        [
+            ServerScanRequest(
+                server_location=ServerNetworkLocation(hostname=name, port=443, ip_address=address),
+                scan_commands=SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER,
+            )
+            for name in NAMES
+        ]
+    )
+    profile = MozillaTlsConfiguration.get(TlsConfigurationEnum.MOZILLA_INTERMEDIATE)
+    found: dict[str, dict[str, str]] = {}
+    for result in scanner.get_results():
+        name = result.server_location.hostname
+        try:
+            check_server_against_tls_configuration(result, profile)
+            found[name] = {}
+        except ServerNotCompliantWithTlsConfiguration as verdict:
+            found[name] = verdict.issues
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_follows_mozillas_intermediate_profile(issues, name):
+    assert {rule: why for rule, why in issues[name].items() if rule != TRUST} == {}
+
+
+def test_the_scanner_reports_what_it_cannot_trust(issues):
+    """The verdicts above come from a scanner that judges: it flags Pebble's root on every
+    name, as it would flag anything else outside the profile."""
+    assert sorted(issues) == sorted(NAMES)
+    assert all(TRUST in found for found in issues.values())
