@@ -2,6 +2,7 @@
 
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +238,23 @@ def test_fail2ban_bans_repeated_ssh_failures(host, wait_until):
 
 def is_banned(host) -> bool:
     return bool(host.check_output("fail2ban-client get sshd banip").strip())
+
+
+def test_kernel_settings_are_written_for_every_boot_and_exist(host):
+    """A container may not change its host's kernel (/proc/sys is read-only there, and
+    some keys are the host's alone), so the role applies the file on real servers only.
+    Here: the role's values are in it, and every key it names is one the kernel these
+    tests run on has (the test machine's /proc/sys): sysctl skips a misspelt key."""
+    conf = host.file("/etc/sysctl.d/60-collectif.conf")
+    assert (conf.user, conf.mode) == ("root", 0o644)
+    settings = dict(
+        line.split(" = ", 1)
+        for line in conf.content_string.splitlines()
+        if " = " in line and not line.startswith("#")
+    )
+    assert settings["kernel.kptr_restrict"] == "2"
+    assert settings["net.ipv4.conf.all.accept_redirects"] == "0"
+    assert settings["net.ipv4.tcp_syncookies"] == "1"
+    assert len(settings) >= 20
+    missing = [key for key in settings if not Path("/proc/sys", *key.split(".")).exists()]
+    assert missing == []
