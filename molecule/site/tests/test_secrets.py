@@ -122,7 +122,8 @@ def test_the_secrets_reached_their_programs(host, run):
     assert state["install"]["admin_password_sha256"] == sha256(admin)
     assert state["users"][run.member]["password_sha256"] == sha256(run.member_password)
     # collectif-backup reached the repository with the password and account of restic.env.
-    assert "collectif-backup init" in run.output
+    assert "TASK [restic : Create the repository, once]" in run.output
+    assert "/usr/local/sbin/collectif-backup" in run.output
 
 
 def test_no_secret_in_the_verbose_output(run):
