@@ -51,7 +51,6 @@ def definitions() -> dict[str, str]:
         *ROOT.glob("roles/*/defaults/main.yml"),
         *ROOT.glob("roles/*/vars/main.yml"),
         *ROOT.glob("group_vars/**/*.yml"),
-        *ROOT.glob("playbooks/group_vars/**/*.yml"),
     ]
     for path in files:
         for name, value in (load(path) or {}).items():
