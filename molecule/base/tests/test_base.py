@@ -258,3 +258,80 @@ def test_kernel_settings_are_written_for_every_boot_and_exist(host):
     assert len(settings) >= 20
     missing = [key for key in settings if not Path("/proc/sys", *key.split(".")).exists()]
     assert missing == []
+
+
+def test_a_service_on_a_replaced_library_is_restarted_after_apt_runs(host):
+    """needrestart's hook: replace sshd's libcrypto by a copy (as an update does: the running
+    process keeps the deleted file), run APT, and sshd runs the new file."""
+    pid = host.check_output("systemctl show --property MainPID --value ssh")
+    maps = host.file(f"/proc/{pid}/maps").content_string
+    lib = next(line.split()[-1] for line in maps.splitlines() if "/libcrypto.so" in line)
+    host.check_output(f"cp -a {lib} {lib}.new && mv {lib}.new {lib}")
+    assert f"{lib} (deleted)" in host.file(f"/proc/{pid}/maps").content_string
+    assert "NEEDRESTART-SVC: ssh.service" in host.check_output("needrestart -b")
+    out = host.check_output(
+        "DEBIAN_FRONTEND=noninteractive apt-get install --reinstall -y -q less 2>&1"
+    )
+    assert "ssh.service" in out, out
+    new_pid = host.check_output("systemctl show --property MainPID --value ssh")
+    assert new_pid not in (pid, "0")
+    assert "(deleted)" not in host.file(f"/proc/{new_pid}/maps").content_string
+    assert "NEEDRESTART-SVC: ssh.service" not in host.check_output("needrestart -b")
+
+
+def test_no_core_file_for_services_or_logins(host):
+    # systemd reads DefaultLimitCORE again after the role's daemon-reexec: a new service
+    # gets a hard limit of 0.
+    limit = host.check_output("systemd-run --wait --pipe --quiet sh -c 'ulimit -H -c'")
+    assert limit == "0"
+    limits = host.file("/etc/security/limits.d/collectif-core.conf").content_string
+    assert "hard    core    0" in limits
+    assert "Storage=none" in host.file("/etc/systemd/coredump.conf.d/collectif.conf").content_string
+
+
+def test_rare_modules_never_load(host):
+    conf = host.file("/etc/modprobe.d/collectif.conf").content_string
+    for module in ("usb-storage", "firewire-core", "dccp", "sctp", "rds", "tipc"):
+        assert f"install {module} /bin/false" in conf
+        assert f"blacklist {module}" in conf
+    # modprobe reads the file: asked for one of them, it runs /bin/false and fails.
+    assert "install dccp /bin/false" in host.check_output("modprobe --showconfig | grep -w dccp")
+
+
+def test_idle_login_shells_close(host):
+    out = host.run("bash -lc 'echo $TMOUT; TMOUT=0 || echo refused'").stdout.splitlines()
+    assert out[0] == "1800"
+    assert out[-1] == "refused"  # read-only: a session cannot turn it off
+
+
+def test_console_banner_names_who_may_log_in(host):
+    issue = host.file("/etc/issue").content_string
+    assert "administrateurs autorisés" in issue
+    assert "authorised administrators only" in issue
+
+
+def test_weak_password_refused_even_when_root_sets_it(host):
+    host.check_output("useradd --no-create-home pwtest")
+    try:
+        weak = host.run("printf 'motdepasse\\nmotdepasse\\n' | passwd pwtest")
+        assert weak.rc != 0
+        assert "BAD PASSWORD" in weak.stdout + weak.stderr
+        strong = host.run("printf 'vache-Lune-47-cerise\\nvache-Lune-47-cerise\\n' | passwd pwtest")
+        assert strong.rc == 0, strong.stderr
+    finally:
+        host.run("userdel pwtest")
+
+
+def test_changed_packaged_file_fails_the_weekly_check(host):
+    assert host.service("collectif-debsums.timer").is_enabled
+    assert host.run("systemctl start collectif-debsums.service").rc == 0
+    target = "/usr/bin/less"
+    host.check_output(f"cp -a {target} /root/less.orig && printf x >> {target}")
+    try:
+        result = host.run("systemctl start collectif-debsums.service")
+        assert result.rc != 0
+        journal = host.check_output("journalctl -u collectif-debsums.service -n 20 --no-pager")
+        assert target in journal
+    finally:
+        host.check_output(f"mv /root/less.orig {target}")
+    assert host.run("systemctl start collectif-debsums.service").rc == 0
