@@ -201,11 +201,31 @@ def allocate(user, secret):
     error = answer.get(0x0009)
     return "allocated" if kind == 0x0103 else f"error {error[2] * 100 + error[3]}"
 
-user, password = sys.stdin.read().split()
+def permission(user, secret, peer):
+    # Allocate, then ask leave to relay to a peer (CreatePermission): a denied address
+    # answers 403 Forbidden.
+    sock, udp = new_socket(), attribute(0x0019, bytes([17, 0, 0, 0]))
+    _, challenge = ask(sock, message(0x0003, [udp]))
+    realm, nonce = challenge[0x0014], challenge[0x0015]
+    key = hashlib.md5(f"{user}:".encode() + realm + f":{secret}".encode()).digest()
+    auth = [attribute(0x0006, user.encode()), attribute(0x0014, realm), attribute(0x0015, nonce)]
+    kind, _ = ask(sock, message(0x0003, [udp] + auth, key))
+    if kind != 0x0103:
+        return "no allocation"
+    address = struct.unpack("!I", socket.inet_aton(peer))[0] ^ COOKIE
+    xor_peer = attribute(0x0012, struct.pack("!HHI", 0x0001, 3478 ^ (COOKIE >> 16), address))
+    kind, answer = ask(sock, message(0x0008, [xor_peer] + auth, key))
+    if kind == 0x0108:
+        return "permitted"
+    error = answer.get(0x0009)
+    return f"error {error[2] * 100 + error[3]}"
+
+user, password, *peers = sys.stdin.read().split()
 result = {
     "binding": hex(ask(new_socket(), message(0x0001, []))[0]),
     "allocation": allocate(user, password),
     "wrong_password": allocate(user, password + "x"),
+    "peers": {peer: permission(user, password, peer) for peer in peers},
 }
 print(json.dumps(result))
 """
@@ -264,7 +284,36 @@ def test_coturn_answers_stun_and_accepts_synapses_credential(host, turn_credenti
         "binding": "0x101",  # binding success
         "allocation": "allocated",
         "wrong_password": "error 401",
+        "peers": {},
     }
+
+
+def test_a_relay_never_reaches_the_server_itself_nor_private_networks(host, turn_credentials):
+    """11.22.33.44 is the server's public address here (converge.yml): denied as the
+    server's own, like its private one and loopback; a peer elsewhere is permitted."""
+    script = "/root/turn_client.py"
+    host.check_output(f"cat > {script} <<'EOF'\n{TURN_CLIENT}\nEOF")
+    user, password = turn_credentials["username"], turn_credentials["password"]
+    own = host.interface("eth0").addresses[0]
+    peers = f"11.22.33.44 {own} 127.0.0.1 10.1.2.3 9.9.9.9"
+    result = host.run(f"echo '{user} {password} {peers}' | python3 {script}")
+    assert result.rc == 0, result.stderr
+    assert json.loads(result.stdout)["peers"] == {
+        "11.22.33.44": "error 403",
+        own: "error 403",
+        "127.0.0.1": "error 403",
+        "10.1.2.3": "error 403",
+        "9.9.9.9": "permitted",
+    }
+    assert "denied-peer-ip=11.22.33.44" in host.file("/etc/turnserver.conf").content_string
+
+
+def test_turn_over_tls_refuses_ciphers_outside_the_profile(host):
+    connect = "openssl s_client -connect 127.0.0.1:5349 -servername turn.collectif.test -tls1_2"
+    weak = host.run(f"{connect} -cipher AES128-SHA </dev/null")
+    assert weak.rc != 0, weak.stdout
+    strong = host.run(f"{connect} -cipher ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256 </dev/null")
+    assert "Cipher is ECDHE-" in strong.stdout, strong.stdout + strong.stderr
 
 
 def test_turn_over_tls_presents_the_acme_certificate(host):
@@ -296,7 +345,7 @@ def test_turn_tcp_ports_reachable_from_the_test_machine(host, port):
 
 def test_relay_range_open_in_the_firewall(host):
     rules = host.check_output("nft list table inet collectif").splitlines()
-    assert any("udp dport" in r and "49152-49172" in r and "accept" in r for r in rules)
+    assert any("udp dport" in r and "49152-50151" in r and "accept" in r for r in rules)
 
 
 def test_turn_secret_not_world_readable(host):

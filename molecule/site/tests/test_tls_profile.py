@@ -26,28 +26,30 @@ NAMES = [
     "turn.collectif.test",
     "agenda.collectif.test",
 ]
+# TURN over TLS (coturn, for calls), with the same profile.
+TARGETS = [(name, 443) for name in NAMES] + [("turn.collectif.test", 5349)]
 # Pebble's root signs every certificate here: no scanner trusts it.
 TRUST = "certificate_path_validation"
 
 
 @pytest.fixture(scope="module")
 def issues(host) -> dict[str, dict[str, str]]:
-    """What the scanner finds wrong on each name, by the profile's rule names."""
+    """What the scanner finds wrong on each name and port, by the profile's rule names."""
     address = host.check_output("hostname -I").split()[0]
     scanner = Scanner()
     scanner.queue_scans(
         [
             ServerScanRequest(
-                server_location=ServerNetworkLocation(hostname=name, port=443, ip_address=address),
+                server_location=ServerNetworkLocation(hostname=name, port=port, ip_address=address),
                 scan_commands=SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER,
             )
-            for name in NAMES
+            for name, port in TARGETS
         ]
     )
     profile = MozillaTlsConfiguration.get(TlsConfigurationEnum.MOZILLA_INTERMEDIATE)
     found: dict[str, dict[str, str]] = {}
     for result in scanner.get_results():
-        name = result.server_location.hostname
+        name = f"{result.server_location.hostname}:{result.server_location.port}"
         try:
             check_server_against_tls_configuration(result, profile)
             found[name] = {}
@@ -56,13 +58,13 @@ def issues(host) -> dict[str, dict[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_follows_mozillas_intermediate_profile(issues, name):
-    assert {rule: why for rule, why in issues[name].items() if rule != TRUST} == {}
+@pytest.mark.parametrize(("name", "port"), TARGETS)
+def test_follows_mozillas_intermediate_profile(issues, name, port):
+    assert {rule: why for rule, why in issues[f"{name}:{port}"].items() if rule != TRUST} == {}
 
 
 def test_the_scanner_reports_what_it_cannot_trust(issues):
     """The verdicts above come from a scanner that judges: it flags Pebble's root on every
     name, as it would flag anything else outside the profile."""
-    assert sorted(issues) == sorted(NAMES)
+    assert sorted(issues) == sorted(f"{name}:{port}" for name, port in TARGETS)
     assert all(TRUST in found for found in issues.values())
