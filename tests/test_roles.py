@@ -44,3 +44,27 @@ def test_every_role_has_a_readme(role):
     readme = ROOT / "roles" / role / "README.md"
     assert readme.exists()
     assert len(readme.read_text().split()) > 50
+
+
+# Roles whose values are derived from the association's key.
+KEYED_ROLES = [
+    role
+    for role in ROLES
+    if any(
+        "collectif_secret_key" in (ROOT / "roles" / role / part / "main.yml").read_text()
+        for part in ("defaults", "vars")
+        if (ROOT / "roles" / role / part / "main.yml").exists()
+    )
+]
+
+
+@pytest.mark.parametrize("role", KEYED_ROLES)
+def test_a_role_deriving_secrets_checks_the_key_itself(role):
+    """A value derived from a one-letter key is as long as any: a guard on its length
+    passes. Each such role tests the key (collectif.core.secret_key) before any change."""
+    tasks = "".join(p.read_text() for p in (ROOT / "roles" / role / "tasks").glob("*.yml"))
+    assert "collectif_secret_key is collectif.core.secret_key" in tasks
+
+
+def test_the_keyed_roles_are_found():
+    assert {"coturn", "restic", "valkey", "synapse", "nextcloud"} <= set(KEYED_ROLES)
