@@ -31,6 +31,7 @@ def test_sshd_effective_settings_refuse_passwords(host):
     assert settings["allowgroups"] == "collectif-admins"
     assert settings["maxauthtries"] == "3"
     assert settings["x11forwarding"] == "no"
+    assert settings["tcpkeepalive"] == "no"
 
 
 def test_server_offers_only_public_key_authentication(host):
@@ -280,12 +281,18 @@ def test_a_service_on_a_replaced_library_is_restarted_after_apt_runs(host):
 
 
 def test_no_core_file_for_services_or_logins(host):
-    # systemd reads DefaultLimitCORE again after the role's daemon-reexec: a new service
-    # gets a hard limit of 0.
-    limit = host.check_output("systemd-run --wait --pipe --quiet sh -c 'ulimit -H -c'")
-    assert limit == "0"
-    limits = host.file("/etc/security/limits.d/collectif-core.conf").content_string
-    assert "hard    core    0" in limits
+    # systemd read DefaultLimitCORE again (the role's daemon-reexec): a service started
+    # now gets a hard limit of 0.
+    assert host.check_output("systemctl show --property DefaultLimitCORE") == "DefaultLimitCORE=0"
+    host.check_output("systemctl restart ssh")
+    pid = host.check_output("systemctl show --property MainPID --value ssh")
+    limits = host.file(f"/proc/{pid}/limits").content_string
+    assert any(
+        line.startswith("Max core file size") and line.split()[4:6] == ["0", "0"]
+        for line in limits.splitlines()
+    ), limits
+    logins = host.file("/etc/security/limits.d/collectif-core.conf").content_string
+    assert "hard    core    0" in logins
     assert "Storage=none" in host.file("/etc/systemd/coredump.conf.d/collectif.conf").content_string
 
 
@@ -299,7 +306,9 @@ def test_rare_modules_never_load(host):
 
 
 def test_idle_login_shells_close(host):
-    out = host.run("bash -lc 'echo $TMOUT; TMOUT=0 || echo refused'").stdout.splitlines()
+    out = host.run(
+        "bash -lc 'echo $TMOUT; (TMOUT=0) 2>/dev/null && echo changed || echo refused'"
+    ).stdout.splitlines()
     assert out[0] == "1800"
     assert out[-1] == "refused"  # read-only: a session cannot turn it off
 
@@ -335,3 +344,10 @@ def test_changed_packaged_file_fails_the_weekly_check(host):
     finally:
         host.check_output(f"mv /root/less.orig {target}")
     assert host.run("systemctl start collectif-debsums.service").rc == 0
+
+
+def test_each_login_session_has_its_own_temporary_directory(host):
+    out = host.check_output("su --login alice --shell /bin/sh --command 'echo $TMPDIR'")
+    assert out == f"/tmp/user/{host.user('alice').uid}"
+    directory = host.file(out)
+    assert (directory.user, directory.mode) == ("alice", 0o700)

@@ -1,8 +1,10 @@
 """The hardening index of an independent auditing tool, Lynis (Debian's package), on the
-converged server against the bare image it was built from, in the same run: the role's
+converged server against the bare image it was built from, in the same run: the roles'
 hardening must raise it by at least 20 points. Lynis installs into both from the same APT
-sources; in a container it cannot judge what the host's kernel owns (the kernel's
-settings, its modules, /proc's mount options), so the figure under-states a real server."""
+sources. Both audits leave out the same three tests, which judge the test machine rather
+than the container: the kernel's live settings (KRNL-6000: a container reads its host's
+and may not change them; the role's file is checked by the base scenario), /proc's mount
+options (FILE-6344: Docker mounts it) and AppArmor (MACF-6290: the host's)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ AUDIT = (
     "set -e; systemctl is-system-running --wait >/dev/null 2>&1 || true;"
     " apt-get update -qq && DEBIAN_FRONTEND=noninteractive"
     " apt-get install -y -qq --no-install-recommends lynis >/dev/null;"
+    " printf 'skip-test=%s\\n' KRNL-6000 FILE-6344 MACF-6290 > /etc/lynis/custom.prf;"
     " lynis audit system --quick --no-colors --quiet >/dev/null 2>&1 || true;"
     " sed -n 's/^hardening_index=//p' /var/log/lynis-report.dat;"
     " sed -n 's/^suggestion\\[\\]=\\([^|]*\\)|\\([^|]*\\)|.*/\\1 \\2/p' /var/log/lynis-report.dat"
