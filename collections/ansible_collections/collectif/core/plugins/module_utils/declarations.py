@@ -65,6 +65,8 @@ class Declarations:
     def template(self, service: services.Service, value: Any, host: str | None = None) -> Any:
         """`value` templated with the role's variables in their usual precedence."""
         context = ChainMap(
+            # role_path is the declaring role's, as in its own tasks (a key in its files/).
+            {"role_path": str(service.path)},
             self._role_file(service, "vars"),  # type: ignore[arg-type]
             self.host_variables(host),  # type: ignore[arg-type]
             self._role_file(service, "defaults"),  # type: ignore[arg-type]
