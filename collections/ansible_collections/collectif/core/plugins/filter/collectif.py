@@ -52,10 +52,12 @@ def php_packages(extensions: list[str], version: str = "8.4") -> list[str]:
         raise AnsibleFilterError(str(error)) from error
 
 
-def php_fpm_pools(items: list[Any], socket: str, sessions_dir: str) -> list[Any]:
+def php_fpm_pools(
+    items: list[Any], socket: str, sessions_dir: str, tmp_dir: str = "/var/lib/php/tmp"
+) -> list[Any]:
     """The pools of the host, every key filled in (src/collectif/php.py)."""
     try:
-        return php.pools(items, socket, sessions_dir)
+        return php.pools(items, socket, sessions_dir, tmp_dir)
     except ValueError as error:
         raise AnsibleFilterError(str(error)) from error
 
