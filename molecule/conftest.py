@@ -58,7 +58,8 @@ def client_address() -> str:
 def burst(host: Host) -> Callable[..., list[str]]:
     """burst(url, count, source, options=""): what `count` requests to `url` made in a row
     from the address `source` got, each as "status content-type" ("429 text/html"). The
-    URL's name resolves to this container, whose certificate Pebble's root checks."""
+    URL's name resolves to this container, whose certificate Pebble's root checks. The
+    requests are made by one shell loop, quickly: `options` may use its counter, $i."""
 
     def run(url: str, count: int, source: str, options: str = "") -> list[str]:
         name = url.split("/")[2]

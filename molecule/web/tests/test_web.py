@@ -464,18 +464,10 @@ def test_the_limit_is_kept_per_client_address(burst, client_address):
 
 
 def test_a_forged_forwarded_header_does_not_escape_the_limit(burst, client_address):
-    got = [
-        codes(
-            burst(
-                LOGIN_URL,
-                1,
-                client_address,
-                f"-d user=x -H 'X-Forwarded-For: 203.0.113.{n}' -H 'X-Real-IP: 203.0.113.{n}'",
-            )
-        )[0]
-        for n in range(10)
-    ]
-    assert got.count("429") == 10 - LOGIN_ALLOWED, got
+    # Each request of the burst claims another address ($i is the shell loop's counter).
+    forged = '-H "X-Forwarded-For: 203.0.113.$i" -H "X-Real-IP: 203.0.113.$i"'
+    got = codes(burst(LOGIN_URL, 10, client_address, f"-d user=x {forged}"))
+    assert got[LOGIN_ALLOWED:] == ["429"] * (10 - LOGIN_ALLOWED), got
 
 
 def test_showing_the_form_is_not_counted(burst, client_address):
