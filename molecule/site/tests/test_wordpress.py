@@ -276,12 +276,12 @@ def test_wordpress_never_hit_its_confinement(host):
 
 def test_sign_in_attempts_are_limited_per_address(burst, client_address):
     got = [
-        a.split()[0] for a in burst(f"{SITE}/wp-login.php", 10, client_address, "-d log=x&pwd=y")
+        a.split()[0] for a in burst(f"{SITE}/wp-login.php", 10, client_address, "-d 'log=x&pwd=y'")
     ]
     assert "429" not in got[:6], got
     assert got[6:] == ["429"] * 4, got
     # A member's site signs in through the same file (/<slug>/wp-login.php): same count.
-    member = burst(f"{SITE}/camille/wp-login.php", 1, client_address, "-d log=x&pwd=y")
+    member = burst(f"{SITE}/camille/wp-login.php", 1, client_address, "-d 'log=x&pwd=y'")
     assert member[0].split()[0] == "429", member
 
 
