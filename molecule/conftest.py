@@ -44,6 +44,35 @@ def wait_until() -> Callable[..., bool]:
     return _wait_until
 
 
+@pytest.fixture
+def client_address() -> str:
+    """A loopback address of this test's own (127.x.y.z) to send requests from: nginx's
+    request limits count per address, so no other test, and no earlier run, has used up
+    this one's allowance."""
+    import random
+
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
+
+
+@pytest.fixture
+def burst(host: Host) -> Callable[..., list[str]]:
+    """burst(url, count, source, options=""): what `count` requests to `url` made in a row
+    from the address `source` got, each as "status content-type" ("429 text/html"). The
+    URL's name resolves to this container, whose certificate Pebble's root checks. The
+    requests are made by one shell loop, quickly: `options` may use its counter, $i."""
+
+    def run(url: str, count: int, source: str, options: str = "") -> list[str]:
+        name = url.split("/")[2]
+        out = host.check_output(
+            f"for i in $(seq {count}); do curl -s -o /dev/null "
+            f"-w '%{{http_code}}|%{{content_type}}\\n' --max-time 10 --interface {source} "
+            f"--cacert {PEBBLE_ROOT} --resolve {name}:443:127.0.0.1 {options} '{url}'; done"
+        )
+        return [line.split(";")[0].replace("|", " ").strip() for line in out.splitlines()]
+
+    return run
+
+
 def derived(purpose: str, length: int = 64) -> str:
     """A secret the roles derive from the scenario's key (collectif.core.secret)."""
     if str(PROJECT / "src") not in sys.path:

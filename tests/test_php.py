@@ -72,3 +72,60 @@ def test_bad_version_is_refused():
 
 def test_no_extension_maps_to_a_package_of_another_version():
     assert all(p is None or p.startswith("php{version}-") for p in php.EXTENSIONS.values())
+
+
+# --- A pool's confinement (open_basedir, disable_functions) --------------------------------
+
+SOCKET = "/run/php/php8.4-fpm-%s.sock"
+
+
+def one_pool(**keys: object) -> dict:
+    return php.pools([{"name": "app1", **keys}], SOCKET, "/var/lib/php/sessions")[0]
+
+
+def test_pool_confined_to_its_home_sessions_and_temporary_files_by_default():
+    pool = one_pool()
+    assert pool["open_basedir"] == [
+        "/var/lib/app1/",
+        "/var/lib/php/sessions/app1/",
+        "/var/lib/php/tmp/app1/",
+        "/dev/urandom",
+    ]
+    admin = pool["php_admin_values"]
+    assert admin["open_basedir"] == ":".join(pool["open_basedir"])
+    assert admin["upload_tmp_dir"] == admin["sys_temp_dir"] == "/var/lib/php/tmp/app1"
+
+
+def test_pool_confined_to_the_paths_its_service_declares():
+    pool = one_pool(open_basedir=["/srv/app1/", "/etc/app1/"], tmp_dir="/srv/app1/tmp/")
+    assert pool["open_basedir"][:2] == ["/srv/app1/", "/etc/app1/"]
+    assert "/var/lib/app1/" not in pool["open_basedir"]
+    assert pool["tmp_dir"] == "/srv/app1/tmp"
+    assert "/srv/app1/tmp/" in pool["open_basedir"]
+
+
+def test_pool_cannot_run_programs_unless_its_service_names_a_function():
+    closed = one_pool()["php_admin_values"]["disable_functions"].split(",")
+    assert {"exec", "passthru", "shell_exec", "system", "proc_open", "popen"} <= set(closed)
+    opened = one_pool(allow_functions=["proc_open"])["php_admin_values"]["disable_functions"]
+    assert "proc_open" not in opened.split(",") and "exec" in opened.split(",")
+
+
+def test_a_service_setting_wins_over_the_pools_own():
+    pool = one_pool(php_admin_values={"open_basedir": "/srv/"})
+    assert pool["php_admin_values"]["open_basedir"] == "/srv/"
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        ({"open_basedir": ["srv/app1"]}, "open_basedir must list absolute paths"),
+        ({"open_basedir": ["/srv:/etc"]}, "open_basedir must list absolute paths"),
+        ({"open_basedir": "/srv/app1/"}, "open_basedir must list absolute paths"),
+        ({"tmp_dir": "tmp"}, "tmp_dir 'tmp' must be an absolute path"),
+        ({"allow_functions": ["eval"]}, "allow_functions names functions of the disabled list"),
+    ],
+)
+def test_bad_confinement_stops_with_the_reason(keys, problem):
+    with pytest.raises(ValueError, match=problem):
+        one_pool(**keys)

@@ -8,7 +8,7 @@ keys of a site and their rules are written here only.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from . import shapes, validators
@@ -45,14 +45,22 @@ LOCATION_KEYS: dict[str, Any] = {
     "try_files": "",
     "return": "",
     "headers": {},
+    "limit": "",
+    "php": False,
     "config": [],
 }
+# A request limit (nginx_request_limits): its keys and their defaults.
+LIMIT_KEYS: dict[str, Any] = {"rate": None, "burst": 5, "methods": []}
+_RATE = re.compile(r"^[1-9][0-9]*r/[sm]$")
+_METHOD = re.compile(r"^[A-Z]+$")
+_LIMIT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MATCHES = ("prefix", "exact", "regex", "regex_ci", "prefix_priority")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
-def site_problems(site: Any) -> list[str]:
-    """What is wrong with one site, each as a short sentence (empty when it is good)."""
+def site_problems(site: Any, limits: Collection[str] | None = None) -> list[str]:
+    """What is wrong with one site, each as a short sentence (empty when it is good).
+    `limits`: the names of the request limits defined (None: not checked)."""
     if not isinstance(site, Mapping):
         return ["must have a name and server_names"]
     found: list[str] = []
@@ -76,12 +84,17 @@ def site_problems(site: Any) -> list[str]:
     if site.get("php_socket") and not site.get("root"):
         found.append("php_socket needs a root, where the PHP files are")
     for location in site.get("locations") or []:
-        found += [f"location: {p}" for p in location_problems(location, inline=True)]
+        found += [f"location: {p}" for p in location_problems(location, inline=True, limits=limits)]
+        if isinstance(location, Mapping) and location.get("php") and not site.get("php_socket"):
+            found.append(f"location: '{location.get('path')}': php needs the site's php_socket")
     return found
 
 
-def location_problems(location: Any, inline: bool = False) -> list[str]:
-    """What is wrong with one location (a site's own, or a drop-in for another site's)."""
+def location_problems(
+    location: Any, inline: bool = False, limits: Collection[str] | None = None
+) -> list[str]:
+    """What is wrong with one location (a site's own, or a drop-in for another site's).
+    `limits`: the names of the request limits defined (None: not checked)."""
     if not isinstance(location, Mapping) or not location.get("path"):
         return ["must have a path"]
     found: list[str] = []
@@ -91,6 +104,18 @@ def location_problems(location: Any, inline: bool = False) -> list[str]:
         found.append(f"'{location['path']}' has unknown keys {', '.join(unknown)}")
     if location.get("match", "prefix") not in MATCHES:
         found.append(f"'{location['path']}': match is one of {', '.join(MATCHES)}")
+    limit = location.get("limit", "")
+    if not isinstance(limit, str):
+        found.append(f"'{location['path']}': limit names a request limit (nginx_request_limits)")
+    elif limit and limits is not None and limit not in limits:
+        known = ", ".join(sorted(limits)) or "none"
+        found.append(
+            f"'{location['path']}': limit '{limit}' is not a request limit of nginx_request_limits"
+            f" (defined: {known})"
+        )
+    if location.get("php") and not inline:
+        # A drop-in is written apart from its site: it does not know the site's socket.
+        found.append(f"'{location['path']}': php is for a site's own locations only")
     if not inline:
         for key in ("site", "name"):
             if not isinstance(location.get(key), str) or not _NAME.match(location[key]):
@@ -100,8 +125,53 @@ def location_problems(location: Any, inline: bool = False) -> list[str]:
     return found
 
 
+def limit_problems(name: Any, limit: Any) -> list[str]:
+    """What is wrong with one request limit of nginx_request_limits."""
+    if not isinstance(name, str) or not _LIMIT_NAME.match(name):
+        return [f"name '{name}' must be lowercase letters, digits and _, starting with a letter"]
+    if not isinstance(limit, Mapping):
+        return [f"'{name}' must be a dictionary with rate, burst and methods"]
+    found: list[str] = []
+    unknown = sorted(set(limit) - set(LIMIT_KEYS))
+    if unknown:
+        found.append(
+            f"'{name}' has unknown keys {', '.join(unknown)} (the keys: {', '.join(LIMIT_KEYS)})"
+        )
+    if not isinstance(limit.get("rate"), str) or not _RATE.match(limit["rate"]):
+        found.append(f"'{name}': rate is requests per second or minute, such as 6r/m or 2r/s")
+    burst = limit.get("burst", 5)
+    if isinstance(burst, bool) or not isinstance(burst, int) or burst < 0:
+        found.append(f"'{name}': burst is a number of requests, 0 or more")
+    methods = limit.get("methods", [])
+    if not isinstance(methods, list) or not all(
+        isinstance(m, str) and _METHOD.match(m) for m in methods
+    ):
+        found.append(f"'{name}': methods lists HTTP methods in capitals, such as [POST]")
+    return found
+
+
+def request_limits(items: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every request limit with all its keys, and the names nginx knows it by: the zone
+    (limit_req_zone) and the variable its key is in (empty for a request not counted)."""
+    if not isinstance(items, Mapping):
+        raise ValueError("nginx request limits: must be a dictionary of named limits")
+    found: dict[str, dict[str, Any]] = {}
+    for name, item in items.items():
+        problems = limit_problems(name, item)
+        if problems:
+            raise ValueError(f"nginx request limit: {'; '.join(problems)}")
+        limit = {key: item.get(key, default) for key, default in LIMIT_KEYS.items()}
+        limit["zone"] = f"collectif_{name}"
+        limit["key"] = f"$collectif_limit_{name}"
+        found[name] = limit
+    return found
+
+
 def sites(
-    items: Sequence[Mapping[str, Any]], max_body_size: str, security_headers: Mapping[str, str]
+    items: Sequence[Mapping[str, Any]],
+    max_body_size: str,
+    security_headers: Mapping[str, str],
+    limits: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every site to serve, each with all its keys (state: absent ones are left out).
 
@@ -110,7 +180,12 @@ def sites(
     """
     served: list[dict[str, Any]] = []
     for item in items:
-        site = shapes.complete(item, SITE_KEYS, site_problems, f"nginx site '{item.get('name')}'")
+        site = shapes.complete(
+            item,
+            SITE_KEYS,
+            lambda site: site_problems(site, limits),
+            f"nginx site '{item.get('name')}'",
+        )
         if site["state"] == "absent":
             continue
         php = bool(site["php_socket"])
@@ -135,11 +210,18 @@ def sites(
     return served
 
 
-def locations(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def locations(
+    items: Sequence[Mapping[str, Any]], limits: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     """Every location drop-in, each with all its keys."""
     found: list[dict[str, Any]] = []
     for item in items:
-        location = shapes.complete(item, LOCATION_KEYS, location_problems, "nginx location")
+        location = shapes.complete(
+            item,
+            LOCATION_KEYS,
+            lambda location: location_problems(location, limits=limits),
+            "nginx location",
+        )
         location["file"] = f"/etc/nginx/collectif/{location['site']}.d/{location['name']}.conf"
         found.append(location)
     return found

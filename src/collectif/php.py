@@ -190,8 +190,38 @@ POOL_KEYS: dict[str, Any] = {
     "max_execution_time": 60,
     "request_terminate_timeout": None,
     "env": {},
+    "open_basedir": [],
+    "tmp_dir": None,
+    "allow_functions": [],
     "php_admin_values": {},
 }
+# Functions no pool may call unless its service names them in allow_functions: they run
+# other programs, or signal and fork processes. Code an attacker slips into an application
+# (a plugin, an upload that gets run) cannot start a shell with them. PHP's command line
+# (occ, wp-cli, cron jobs) does not read a pool's settings and keeps them all. pcntl is
+# not in FPM at all (php.py's EXTENSIONS): named anyway, should a build ever add it.
+DISABLED_FUNCTIONS = (
+    "exec",
+    "passthru",
+    "shell_exec",
+    "system",
+    "proc_open",
+    "popen",
+    "pcntl_exec",
+    "pcntl_fork",
+    "pcntl_rfork",
+    "pcntl_unshare",
+    "pcntl_signal",
+    "pcntl_alarm",
+    "posix_kill",
+    "posix_setsid",
+    "posix_mkfifo",
+    "proc_nice",
+    "dl",
+)
+# Read by PHP itself and by applications (Nextcloud's admin manual asks for it in
+# open_basedir) as a source of randomness; it gives nothing away.
+_ALWAYS_READABLE = ("/dev/urandom",)
 PM_MODES = ("ondemand", "dynamic", "static")
 _POOL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 # PHP-FPM clears the environment; without PATH, applications cannot find the programs they
@@ -224,12 +254,35 @@ def pool_problems(pool: Any) -> list[str]:
     problem = unknown_extensions_problem(pool.get("extensions", []))
     if problem:
         found.append(problem)
+    paths = pool.get("open_basedir", [])
+    if not isinstance(paths, list) or not all(
+        isinstance(path, str) and path.startswith("/") and ":" not in path for path in paths
+    ):
+        found.append("open_basedir must list absolute paths (without ':')")
+    tmp_dir = pool.get("tmp_dir")
+    if tmp_dir is not None and not (isinstance(tmp_dir, str) and tmp_dir.startswith("/")):
+        found.append(f"tmp_dir '{tmp_dir}' must be an absolute path")
+    allowed = pool.get("allow_functions", [])
+    if not isinstance(allowed, list) or not set(allowed) <= set(DISABLED_FUNCTIONS):
+        found.append(
+            "allow_functions names functions of the disabled list only: "
+            + ", ".join(DISABLED_FUNCTIONS)
+        )
     return found
 
 
-def pools(items: Iterable[Any], socket: str, sessions_dir: str) -> list[dict[str, Any]]:
-    """Every pool of the host with all its keys, socket and session directory included
-    (`socket` is the php_fpm role's pattern, "%s" standing for the pool's name)."""
+def _directory(path: str) -> str:
+    """A directory as open_basedir takes it: with its final /, so that /var/lib/app does
+    not also open /var/lib/app2 (open_basedir compares prefixes)."""
+    return path if path.endswith("/") else f"{path}/"
+
+
+def pools(
+    items: Iterable[Any], socket: str, sessions_dir: str, tmp_dir: str = "/var/lib/php/tmp"
+) -> list[dict[str, Any]]:
+    """Every pool of the host with all its keys, socket, session and temporary directories
+    and confinement included (`socket` is the php_fpm role's pattern, "%s" standing for the
+    pool's name; `sessions_dir` and `tmp_dir` hold a directory per pool)."""
     found: list[dict[str, Any]] = []
     for item in items:
         pool = shapes.complete(
@@ -245,8 +298,23 @@ def pools(items: Iterable[Any], socket: str, sessions_dir: str) -> list[dict[str
             pool["request_terminate_timeout"] = int(pool["max_execution_time"]) + 60
         pool["env"] = {"PATH": _PATH, **(pool["env"] or {})}
         pool["sessions"] = f"{sessions_dir}/{name}"
+        # Uploads and temporary files in a directory of the pool's own, on disk (/tmp is
+        # a RAM disk on Debian 13, shared by every program).
+        pool["tmp_dir"] = (pool["tmp_dir"] or f"{tmp_dir}/{name}").rstrip("/")
+        # The application reads and writes only below these: its own paths (its home
+        # when it names none), its sessions and temporary files, and /dev/urandom.
+        own = list(pool["open_basedir"] or [_directory(pool["home"])])
+        basedir = [*own, _directory(pool["sessions"]), _directory(pool["tmp_dir"])]
+        basedir += [path for path in _ALWAYS_READABLE if path not in basedir]
+        pool["open_basedir"] = list(dict.fromkeys(basedir))
+        allowed = set(pool["allow_functions"] or [])
+        pool["disable_functions"] = [f for f in DISABLED_FUNCTIONS if f not in allowed]
         pool["php_admin_values"] = {
             "session.save_path": pool["sessions"],
+            "upload_tmp_dir": pool["tmp_dir"],
+            "sys_temp_dir": pool["tmp_dir"],
+            "open_basedir": ":".join(pool["open_basedir"]),
+            "disable_functions": ",".join(pool["disable_functions"]),
             **(pool["php_admin_values"] or {}),
         }
         pool["socket"] = socket % name

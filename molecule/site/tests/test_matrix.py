@@ -159,6 +159,29 @@ def test_synapse_runs_in_a_tight_sandbox(host):
     assert "Seccomp:\t2" in status  # a system call filter is in force
 
 
+LOGIN = "https://matrix.collectif.test/_matrix/client/v3/login"
+
+
+def test_password_sign_ins_are_limited_by_nginx_per_address(burst, client_address):
+    """After 6 attempts at once, nginx answers 429 itself (HTML) before Synapse, which has
+    its own, JSON, limits per address and per account."""
+    body = json.dumps(
+        {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": "nobody-" + client_address},
+            "password": "wrong",
+        }
+    )
+    got = burst(LOGIN, 10, client_address, f"-X POST -d '{body}'")
+    assert "429 text/html" not in got[:6], got
+    assert got[6:] == ["429 text/html"] * 4, got
+
+
+def test_asking_how_to_sign_in_is_not_limited(burst, client_address):
+    got = burst(LOGIN, 12, client_address)
+    assert [answer.split()[0] for answer in got] == ["200"] * 12, got
+
+
 def test_synapse_listens_on_loopback_only(host):
     assert host.socket("tcp://127.0.0.1:8008").is_listening
     assert not host.socket("tcp://0.0.0.0:8008").is_listening

@@ -4,6 +4,7 @@ asked of it in standin-state.json, which some tests read back."""
 
 import hashlib
 import json
+import re
 import time
 
 import pytest
@@ -96,7 +97,7 @@ def test_installed_once_with_the_roles_database_and_data_directory(host, secret_
 def test_code_settings_and_files_are_apart_and_private(host):
     link = host.file("/var/www/nextcloud")
     assert link.is_symlink and link.linked_to == "/var/www/nextcloud-0.0.0-standin"
-    assert host.file("/var/www/nextcloud/occ").user == "nextcloud"
+    assert host.file("/var/www/nextcloud/occ").user == "root"
     for path in (CONFIG_DIR, "/var/lib/nextcloud/data", "/var/lib/nextcloud/apps"):
         directory = host.file(path)
         assert (directory.user, directory.mode) == ("nextcloud", 0o750), path
@@ -163,6 +164,57 @@ def test_timer_runs_the_jobs_and_skips_them_in_maintenance(host):
         assert int(state(host)["appconfig"]["core"]["lastcron"]) == ran  # skipped
     finally:
         host.check_output(f"{OCC} maintenance:mode --off")
+
+
+def test_code_is_roots_and_nextcloud_cannot_change_it(host):
+    """Code slipped into Nextcloud (its PHP runs as nextcloud) cannot rewrite Nextcloud."""
+    release = "/var/www/nextcloud-0.0.0-standin"
+    assert host.check_output(f"find {release} ! -user root -print -quit") == ""
+    assert host.run(f"runuser -u nextcloud -- touch {release}/index.php").rc != 0
+    assert host.run(f"runuser -u nextcloud -- touch {release}/planted.php").rc != 0
+    link = host.file("/var/www/nextcloud")
+    assert (link.user, link.group) == ("root", "root")
+    # occ still runs as nextcloud, and writes where Nextcloud writes.
+    assert json.loads(host.check_output(f"{OCC} status --output=json"))["installed"] is True
+
+
+def test_php_pool_is_confined_to_nextclouds_files(host):
+    pool = host.file("/etc/php/8.4/fpm/pool.d/nextcloud.conf").content_string
+    basedir = re.search(r'php_admin_value\[open_basedir\] = "([^"]*)"', pool).group(1).split(":")
+    assert basedir == [
+        "/var/www/nextcloud-",
+        "/var/lib/nextcloud/",
+        "/var/lib/php/sessions/nextcloud/",
+        "/var/lib/nextcloud/tmp/",
+        "/dev/urandom",
+    ]
+    disabled = re.search(r'php_admin_value\[disable_functions\] = "([^"]*)"', pool).group(1)
+    assert {"exec", "shell_exec", "system", "passthru", "proc_open", "popen"} <= set(
+        disabled.split(",")
+    )
+    assert 'php_admin_value[upload_tmp_dir] = "/var/lib/nextcloud/tmp"' in pool
+    tmp = host.file("/var/lib/nextcloud/tmp")
+    assert (tmp.user, tmp.mode) == ("nextcloud", 0o700)
+    # Nextcloud still answers through its confined pool.
+    headers, body = get(host, "/status.php")
+    assert " 200" in status_line(headers) and json.loads(body)["installed"] is True
+
+
+LOGIN_ALLOWED = 6  # nginx_request_limits' "login": 1 and a burst of 5, then 1 per 10 s
+
+
+@pytest.mark.parametrize("path", ["/login", "/index.php/login"])
+def test_sign_in_attempts_are_limited_per_address(burst, client_address, path):
+    got = [a.split()[0] for a in burst(f"{CLOUD}{path}", 10, client_address, "-d user=x")]
+    assert "429" not in got[:LOGIN_ALLOWED], got
+    assert got[LOGIN_ALLOWED:] == ["429"] * (10 - LOGIN_ALLOWED), got
+
+
+def test_showing_the_login_form_and_webdav_are_not_limited(burst, client_address):
+    """Sync clients make many WebDAV requests: only the sign-in form's POST is counted."""
+    forms = [a.split()[0] for a in burst(f"{CLOUD}/login", 12, client_address)]
+    dav = [a.split()[0] for a in burst(f"{CLOUD}/remote.php/dav/", 12, client_address, "-d x")]
+    assert "429" not in forms + dav, (forms, dav)
 
 
 def test_a_wrong_checksum_stops_clearly_and_leaves_nothing(host):

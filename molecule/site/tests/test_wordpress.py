@@ -250,6 +250,46 @@ def test_backup_dropin_names_what_exists(host):
         assert result["sites"] == ["/", "/camille/", "/dominique/"]
 
 
+def test_php_pool_is_confined_to_wordpress_and_debians_libraries(host):
+    pool = host.file("/etc/php/8.4/fpm/pool.d/wordpress.conf").content_string
+    basedir = re.search(r'php_admin_value\[open_basedir\] = "([^"]*)"', pool).group(1).split(":")
+    assert basedir[:4] == [
+        "/usr/share/wordpress/",
+        "/var/lib/wordpress/",
+        "/etc/wordpress/",
+        "/usr/share/php/",
+    ]
+    assert "/etc/" not in basedir and "/" not in basedir
+    disabled = re.search(r'php_admin_value\[disable_functions\] = "([^"]*)"', pool).group(1)
+    assert {"exec", "shell_exec", "system", "passthru", "proc_open", "popen"} <= set(
+        disabled.split(",")
+    )
+
+
+def test_wordpress_never_hit_its_confinement(host):
+    """After every test above (sign-in, posts through the REST API, member sites), PHP never
+    refused WordPress a file: its open_basedir names all that Debian's WordPress opens."""
+    log = host.check_output("cat /var/log/nginx/error.log* 2>/dev/null || true")
+    refused = [line for line in log.splitlines() if "open_basedir restriction" in line]
+    assert refused == [], refused[:5]
+
+
+def test_sign_in_attempts_are_limited_per_address(burst, client_address):
+    got = [
+        a.split()[0] for a in burst(f"{SITE}/wp-login.php", 10, client_address, "-d 'log=x&pwd=y'")
+    ]
+    assert "429" not in got[:6], got
+    assert got[6:] == ["429"] * 4, got
+    # A member's site signs in through the same file (/<slug>/wp-login.php): same count.
+    member = burst(f"{SITE}/camille/wp-login.php", 1, client_address, "-d 'log=x&pwd=y'")
+    assert member[0].split()[0] == "429", member
+
+
+def test_showing_the_sign_in_form_is_not_limited(burst, client_address):
+    got = [a.split()[0] for a in burst(f"{SITE}/wp-login.php", 12, client_address)]
+    assert "429" not in got, got
+
+
 def container_ip(host) -> str:
     return host.interface("eth0").addresses[0]
 

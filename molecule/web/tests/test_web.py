@@ -394,3 +394,93 @@ def test_debian_default_pool_removed(host):
     assert not host.file("/etc/php/8.4/fpm/pool.d/www.conf").exists
     workers = host.check_output("ps -o user= -C php-fpm8.4 | sort -u").split()
     assert "www-data" not in workers
+
+
+# --- Confinement of a pool, request limits (security issue 18, finding 11) ----------------
+
+
+def confinement(host) -> dict:
+    import json
+
+    return json.loads(
+        https(host, "app1.collectif.test", "/confined.php").stdout.split("\r\n\r\n", 1)[1]
+    )
+
+
+def test_pool_cannot_run_programs_but_the_command_line_can(host):
+    probe = confinement(host)
+    assert not probe["shell_exec"] and not probe["exec"] and not probe["proc_open"], probe
+    # occ, wp-cli and cron jobs run PHP's command line, which the pool's settings leave alone.
+    cli = host.run("runuser -u app1 -- php -r 'echo shell_exec(\"echo from-a-shell\");'")
+    assert cli.stdout.strip() == "from-a-shell", cli.stderr
+
+
+def test_pool_reads_only_below_its_own_paths(host):
+    probe = confinement(host)
+    assert not probe["passwd"], probe
+    assert probe["own_settings"] and probe["urandom"], probe
+    assert probe["open_basedir"].split(":")[0] == "/srv/app1/"
+    assert "/etc" not in probe["open_basedir"]
+    # PHP reads /etc/passwd for the command line: the file is there, the pool is kept out.
+    assert host.run("runuser -u app1 -- php -r 'readfile(\"/etc/passwd\");'").stdout.startswith(
+        "root:"
+    )
+
+
+def test_pool_temporary_files_in_its_own_directory(host):
+    probe = confinement(host)
+    assert probe["tmp"] and probe["tmp_dir"] == "/var/lib/php/tmp/app1", probe
+    tmp = host.file("/var/lib/php/tmp/app1")
+    assert (tmp.user, tmp.mode) == ("app1", 0o700)
+
+
+def test_application_cannot_lift_its_confinement(host):
+    assert not confinement(host)["undo"]
+    pool = host.file("/etc/php/8.4/fpm/pool.d/app1.conf").content_string
+    assert 'php_admin_value[open_basedir] = "/srv/app1/:' in pool
+    assert "php_admin_value[disable_functions]" in pool
+
+
+# nginx_request_limits' "login" (roles/nginx/defaults/main.yml): one request and a burst
+# of 5 pass at once, then one every 10 seconds.
+LOGIN_ALLOWED = 6
+LOGIN_URL = "https://app2.collectif.test/api/v3/login"
+
+
+def codes(answers: list[str]) -> list[str]:
+    return [answer.split()[0] for answer in answers]
+
+
+def test_a_burst_of_sign_ins_gets_429_after_a_few(burst, client_address):
+    got = codes(burst(LOGIN_URL, 10, client_address, "-d user=x"))
+    assert got[:LOGIN_ALLOWED] == ["200"] * LOGIN_ALLOWED, got
+    assert got[LOGIN_ALLOWED:] == ["429"] * (10 - LOGIN_ALLOWED), got
+
+
+def test_the_limit_is_kept_per_client_address(burst, client_address):
+    burst(LOGIN_URL, 8, client_address, "-d user=x")
+    other = client_address.rsplit(".", 1)[0] + ".1"
+    assert codes(burst(LOGIN_URL, 1, other, "-d user=x")) == ["200"]
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_limit(burst, client_address):
+    # Each request of the burst claims another address ($i is the shell loop's counter).
+    forged = '-H "X-Forwarded-For: 203.0.113.$i" -H "X-Real-IP: 203.0.113.$i"'
+    got = codes(burst(LOGIN_URL, 10, client_address, f"-d user=x {forged}"))
+    assert got[LOGIN_ALLOWED:] == ["429"] * (10 - LOGIN_ALLOWED), got
+
+
+def test_showing_the_form_is_not_counted(burst, client_address):
+    assert codes(burst(LOGIN_URL, 12, client_address)) == ["200"] * 12
+
+
+def test_other_paths_of_the_site_are_not_limited(burst, client_address):
+    got = codes(burst("https://app2.collectif.test/api/v3/sync", 12, client_address, "-d x=1"))
+    assert got == ["200"] * 12
+
+
+def test_a_php_sign_in_form_is_limited_and_runs_in_its_pool(host, burst, client_address):
+    page = https(host, "app1.collectif.test", "/login.php", "-d user=x")
+    assert page.stdout.startswith("HTTP/2 200") and "sign-in form of app1" in page.stdout
+    got = codes(burst("https://app1.collectif.test/login.php", 10, client_address, "-d user=x"))
+    assert got.count("200") == LOGIN_ALLOWED and got[-1] == "429", got

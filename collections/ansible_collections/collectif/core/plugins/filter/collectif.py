@@ -52,26 +52,42 @@ def php_packages(extensions: list[str], version: str = "8.4") -> list[str]:
         raise AnsibleFilterError(str(error)) from error
 
 
-def php_fpm_pools(items: list[Any], socket: str, sessions_dir: str) -> list[Any]:
+def php_fpm_pools(
+    items: list[Any], socket: str, sessions_dir: str, tmp_dir: str = "/var/lib/php/tmp"
+) -> list[Any]:
     """The pools of the host, every key filled in (src/collectif/php.py)."""
     try:
-        return php.pools(items, socket, sessions_dir)
+        return php.pools(items, socket, sessions_dir, tmp_dir)
     except ValueError as error:
         raise AnsibleFilterError(str(error)) from error
 
 
-def nginx_sites(items: list[Any], max_body_size: str, headers: dict[str, str]) -> list[Any]:
-    """The sites nginx serves, every key filled in (src/collectif/nginx.py)."""
+def nginx_sites(
+    items: list[Any],
+    max_body_size: str,
+    headers: dict[str, str],
+    limits: list[str] | None = None,
+) -> list[Any]:
+    """The sites nginx serves, every key filled in (src/collectif/nginx.py); `limits`: the
+    names of the request limits a location may ask for."""
     try:
-        return nginx.sites(items, max_body_size, headers)
+        return nginx.sites(items, max_body_size, headers, limits)
     except ValueError as error:
         raise AnsibleFilterError(str(error)) from error
 
 
-def nginx_locations(items: list[Any]) -> list[Any]:
+def nginx_locations(items: list[Any], limits: list[str] | None = None) -> list[Any]:
     """The location drop-ins nginx writes, every key filled in."""
     try:
-        return nginx.locations(items)
+        return nginx.locations(items, limits)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def nginx_request_limits(items: dict[str, Any]) -> dict[str, Any]:
+    """The request limits the sites' locations may ask for, every key filled in."""
+    try:
+        return nginx.request_limits(items)
     except ValueError as error:
         raise AnsibleFilterError(str(error)) from error
 
@@ -105,6 +121,7 @@ class FilterModule:
             "php_fpm_pools": php_fpm_pools,
             "nginx_sites": nginx_sites,
             "nginx_locations": nginx_locations,
+            "nginx_request_limits": nginx_request_limits,
             "preflight": preflight_problems,
             "unreadable": unreadable,
         }
