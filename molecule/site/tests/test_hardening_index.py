@@ -47,7 +47,9 @@ def audit(container: str) -> tuple[int, list[str]]:
 @pytest.fixture(scope="module")
 def bare_container():
     name = f"collectif-lynis-bare-{uuid.uuid4().hex[:8]}"
-    subprocess.run([*RUN, "--name", name, IMAGE, "/lib/systemd/systemd"], check=True, capture_output=True)
+    subprocess.run(
+        [*RUN, "--name", name, IMAGE, "/lib/systemd/systemd"], check=True, capture_output=True
+    )
     try:
         yield name
     finally:
