@@ -348,7 +348,9 @@ def test_turn_over_tls_refuses_ciphers_outside_the_profile(host):
     connect = "openssl s_client -connect 127.0.0.1:5349 -servername turn.collectif.test -tls1_2"
     weak = host.run(f"{connect} -cipher AES128-SHA </dev/null")
     assert weak.rc != 0, weak.stdout
-    strong = host.run(f"{connect} -cipher ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256 </dev/null")
+    strong = host.run(
+        f"{connect} -cipher ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256 </dev/null"
+    )
     assert "Cipher is ECDHE-" in strong.stdout, strong.stdout + strong.stderr
 
 
