@@ -45,6 +45,18 @@ def wait_until() -> Callable[..., bool]:
 
 
 @pytest.fixture
+def exposure(host: Host) -> Callable[[str], float]:
+    """exposure(unit): systemd's own judgement of a unit's sandbox, from 0 (safe) to 10
+    (unsafe), as `systemd-analyze security` prints it."""
+
+    def level(unit: str) -> float:
+        out = host.check_output(f"systemd-analyze security --no-pager {unit}")
+        return float(out.rsplit(f"Overall exposure level for {unit}:", 1)[1].split()[0])
+
+    return level
+
+
+@pytest.fixture
 def client_address() -> str:
     """A loopback address of this test's own (127.x.y.z) to send requests from: nginx's
     request limits count per address, so no other test, and no earlier run, has used up

@@ -166,6 +166,19 @@ def test_timer_runs_the_jobs_and_skips_them_in_maintenance(host):
         host.check_output(f"{OCC} maintenance:mode --off")
 
 
+def test_background_jobs_run_in_a_sandbox(host, exposure):
+    """The jobs run Nextcloud's PHP (and its apps'): a read-only system but Nextcloud's
+    data, settings and apps, no devices, capabilities or kernel settings (the run above
+    shows they still do their work)."""
+    assert exposure("nextcloud-cron.service") < 4.0
+    unit = host.check_output("systemctl show --property ReadWritePaths nextcloud-cron.service")
+    assert unit.split("=", 1)[1].split() == [
+        "/var/lib/nextcloud/config",
+        "/var/lib/nextcloud/apps",
+        "/var/lib/nextcloud/data",
+    ]
+
+
 def test_code_is_roots_and_nextcloud_cannot_change_it(host):
     """Code slipped into Nextcloud (its PHP runs as nextcloud) cannot rewrite Nextcloud."""
     release = "/var/www/nextcloud-0.0.0-standin"

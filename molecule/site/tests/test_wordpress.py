@@ -236,6 +236,14 @@ def test_scheduled_events_run_from_the_timer(host):
     assert '"sites":["/","/camille/","/dominique/"]' in journal
 
 
+def test_scheduled_events_run_in_a_sandbox(host, exposure):
+    """WordPress's PHP (and its plugins') runs with a read-only system but its content, no
+    devices, capabilities or kernel settings (the run above shows the events still run)."""
+    assert exposure("wordpress-cron.service") < 4.0
+    unit = host.check_output("systemctl show --property ReadWritePaths wordpress-cron.service")
+    assert unit == "ReadWritePaths=/var/lib/wordpress/wp-content"
+
+
 def test_backup_dropin_names_what_exists(host):
     import yaml
 
