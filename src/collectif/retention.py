@@ -78,7 +78,8 @@ def refusal(repository: Path, snapshots: list[dict], args: argparse.Namespace) -
             f"{len(future)} snapshot(s) dated in the future: {named}. A server's clock is "
             "wrong, or someone who holds the server forged them to empty the retention's "
             "windows. Nothing was forgotten; look at them (restic snapshots), then remove "
-            "the forged ones here by hand (restic forget ID) before the retention runs again."
+            "the forged ones here by hand (as root: restic forget ID) before the retention "
+            "runs again."
         )
     new = arrived(repository, time.time() - DAY)
     if new > args.max_new:
