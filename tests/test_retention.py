@@ -46,7 +46,7 @@ def run(tmp_path: Path):
     (repo / "snapshots").mkdir(parents=True)
     log = tmp_path / "calls"
 
-    def go(snapshots: list[dict], arrived: int = 0, max_new: int = 200):
+    def go(snapshots: list[dict], arrived: int = 0, max_new: int = 200, give_to: str = ""):
         for index in range(arrived):
             (repo / "snapshots" / f"{index:064x}").write_text("{}")
         env = {
@@ -57,7 +57,8 @@ def run(tmp_path: Path):
         }
         result = subprocess.run(
             [sys.executable, str(SCRIPT), "--repo", str(repo), "--password-file", "/dev/null",
-             "--max-new", str(max_new), "--", *POLICY],
+             "--max-new", str(max_new), *(["--give-to", give_to] if give_to else []),
+             "--", *POLICY],
             capture_output=True, text=True, env=env, check=False,
         )  # fmt: skip
         calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
@@ -102,3 +103,43 @@ def test_nanoseconds_and_offsets_as_restic_prints_them():
     parsed = snapshot_time("2026-11-30T04:00:01.123456789+01:00")
     assert parsed == datetime.datetime(2026, 11, 30, 3, 0, 1, 123456, tzinfo=datetime.UTC)
     assert snapshot_time("2026-11-30T03:00:01Z").tzinfo is not None
+
+
+def test_it_makes_restic_write_files_the_rest_servers_group_can_read(tmp_path: Path):
+    """restic takes its files' modes from config's: a group-readable config, and the
+    unit's group (the rest-server's), keep what the prune writes readable by the server."""
+    from collectif.retention import share_with
+
+    config = tmp_path / "config"
+    config.write_text("x")
+    config.chmod(0o600)
+    share_with(tmp_path, os.getgid())
+    assert config.stat().st_mode & 0o777 == 0o640
+    share_with(tmp_path, os.getgid())  # a second run changes nothing
+    assert config.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another user needs root")
+def test_it_gives_the_rest_server_back_every_file_the_prune_wrote(tmp_path: Path):
+    from collectif.retention import give_back
+
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "new").write_text("x")
+    (tmp_path / "config").write_text("x")
+    os.chown(tmp_path / "config", 65534, 65534)
+    assert give_back(tmp_path, 65534, 65534) == 2  # index/ and index/new, not config
+    owners = {(p.stat().st_uid, p.stat().st_gid) for p in tmp_path.rglob("*")}
+    assert owners == {(65534, 65534)}
+    assert give_back(tmp_path, 65534, 65534) == 0
+
+
+def test_with_the_rest_servers_user_it_still_forgets_by_the_policy(run, tmp_path: Path):
+    import pwd
+
+    me = pwd.getpwuid(os.getuid()).pw_name
+    (tmp_path / "repo" / "config").write_text("x")
+    (tmp_path / "repo" / "config").chmod(0o600)
+    result, calls = run([snapshot(-1)], give_to=me)
+    assert result.returncode == 0, result.stderr
+    assert forgot(calls)
+    assert (tmp_path / "repo" / "config").stat().st_mode & 0o040

@@ -3,10 +3,12 @@
 when its snapshots look forged.
 
 Installed by Ansible (roles/rest_server) as /usr/local/sbin/collectif-retention and run
-daily by collectif-retention@<server>.service, as the rest-server's user:
+daily by collectif-retention@<server>.service, as root in a sandbox (the repository's
+password is root's alone: the network-facing rest-server cannot read it):
 
     collectif-retention --repo /srv/restic/asso --password-file FILE [--cache-dir DIR]
-        [--max-new 200] [--max-ahead-minutes 60] -- --keep-within 30d --keep-hourly 24 ...
+        [--give-to restic-rest-server] [--max-new 200] [--max-ahead-minutes 60]
+        -- --keep-within 30d --keep-hourly 24 ...
 
 The arguments after -- are restic's policy (restic forget --prune).
 
@@ -19,7 +21,13 @@ Before anything is forgotten, then:
 - more snapshots arrived in the last day than --max-new (their files' times, written by the
   rest-server here: a server cannot choose them) stops it.
 It then exits 3 with the reason, the unit fails (doctor.yml and the admins see it), and
-nothing is forgotten until a person has looked. Only the Python standard library.
+nothing is forgotten until a person has looked.
+
+The repository's files belong to the rest-server (--give-to), which must keep reading
+what the prune writes. restic writes group-readable files in a repository whose `config`
+is group-readable, so that file is made so first (the unit runs with the rest-server's
+group); every file and directory the run made is given back to the rest-server at the end.
+Only the Python standard library.
 """
 
 from __future__ import annotations
@@ -27,7 +35,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
+import pwd
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -67,7 +78,8 @@ def refusal(repository: Path, snapshots: list[dict], args: argparse.Namespace) -
             f"{len(future)} snapshot(s) dated in the future: {named}. A server's clock is "
             "wrong, or someone who holds the server forged them to empty the retention's "
             "windows. Nothing was forgotten; look at them (restic snapshots), then remove "
-            "the forged ones here by hand (restic forget ID) before the retention runs again."
+            "the forged ones here by hand (as root: restic forget ID) before the retention "
+            "runs again."
         )
     new = arrived(repository, time.time() - DAY)
     if new > args.max_new:
@@ -78,6 +90,29 @@ def refusal(repository: Path, snapshots: list[dict], args: argparse.Namespace) -
             "rest_server_retention_max_new if they are genuine."
         )
     return None
+
+
+def share_with(repository: Path, gid: int) -> None:
+    """Make restic write group-readable files here: it takes its modes from `config`'s."""
+    config = repository / "config"
+    mode = stat.S_IMODE(config.stat().st_mode)
+    if not mode & stat.S_IRGRP:
+        config.chmod(mode | stat.S_IRGRP)
+    if config.stat().st_gid != gid:
+        os.chown(config, -1, gid)
+
+
+def give_back(repository: Path, uid: int, gid: int) -> int:
+    """Give the rest-server whatever in the repository is not its own; how many."""
+    given = 0
+    for folder, dirs, files in os.walk(repository):
+        for name in [*dirs, *files]:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if (info.st_uid, info.st_gid) != (uid, gid):
+                os.lchown(path, uid, gid)
+                given += 1
+    return given
 
 
 def restic(args: argparse.Namespace, *command: str) -> list[str]:
@@ -92,6 +127,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--repo", required=True)
     parser.add_argument("--password-file", required=True)
     parser.add_argument("--cache-dir")
+    parser.add_argument(
+        "--give-to", metavar="USER", help="the rest-server's user: the repository's owner"
+    )
     parser.add_argument("--max-new", type=int, default=200)
     parser.add_argument("--max-ahead-minutes", type=int, default=60)
     parser.add_argument("policy", nargs="*", help="restic forget's --keep-* options")
@@ -109,11 +147,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return listed.returncode
-    reason = refusal(Path(args.repo), json.loads(listed.stdout or "[]"), args)
+    repository = Path(args.repo)
+    reason = refusal(repository, json.loads(listed.stdout or "[]"), args)
     if reason:
         print(f"collectif-retention: refused: {reason}", file=sys.stderr)
         return REFUSED
-    return subprocess.run(restic(args, "forget", "--prune", *args.policy)).returncode
+    if not args.give_to:
+        return subprocess.run(restic(args, "forget", "--prune", *args.policy)).returncode
+    owner = pwd.getpwnam(args.give_to)
+    share_with(repository, owner.pw_gid)
+    try:
+        return subprocess.run(restic(args, "forget", "--prune", *args.policy)).returncode
+    finally:
+        given = give_back(repository, owner.pw_uid, owner.pw_gid)
+        if given:
+            print(f"collectif-retention: {given} new file(s) given to {args.give_to}")
 
 
 if __name__ == "__main__":

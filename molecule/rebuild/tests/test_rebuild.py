@@ -139,12 +139,70 @@ def target(command: str) -> str:
     ).stdout
 
 
+def target_run(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["docker", "exec", "backup", *argv], capture_output=True, text=True, check=False
+    )
+
+
 def test_the_target_keeps_the_repository_out_of_the_servers_reach():
     """On the backup target: the repository's files are the rest-server's, and its
     accounts file holds bcrypt hashes, not passwords."""
     assert target("stat -c %U /srv/restic/asso/config").strip() == "restic-rest-server"
     accounts = target("grep -v '^#' /etc/restic-rest-server/users.htpasswd").split()
     assert len(accounts) == 1 and accounts[0].startswith("asso:$2y$")
+
+
+def test_the_rest_server_cannot_read_the_repository_password():
+    """The password opens every backup: root's alone on the target. The network-facing
+    rest-server's user cannot read it, and the retention does not run as that user."""
+    password = "/etc/restic-rest-server/asso.restic-password"
+    assert target(f"stat -c '%U %G %a' {password}").split() == ["root", "root", "400"]
+    read = target_run("runuser", "-u", "restic-rest-server", "--", "cat", password)
+    assert read.returncode != 0 and "Permission denied" in read.stderr
+    user = target("systemctl show -p User --value collectif-retention@asso.service").strip()
+    assert user in ("", "root"), user
+
+
+def snapshot_paths(host, snapshot: str) -> set[str]:
+    nodes = sh(host, f"{RESTIC} ls --json {snapshot}").splitlines()
+    return {json.loads(line)["path"] for line in nodes if '"path"' in line}
+
+
+def test_the_snapshots_keep_the_signing_key_and_no_derived_secret(host, secret_of):
+    """What Ansible derives again from the inventory and the association's key (Synapse's
+    settings, secrets and appservice registrations, the database passwords) is not in the
+    backups: the target holds no live credential, and a restore cannot bring back an old
+    registration. The signing key (made once, the server's identity) and the data are."""
+    snapshots = json.loads(sh(host, f"{RESTIC} snapshots --json"))
+    for snapshot in snapshots:
+        paths = snapshot_paths(host, snapshot["id"])
+        assert {p for p in paths if p.startswith("/etc/synapse/")} == {
+            "/etc/synapse/signing.key"
+        }, snapshot["short_id"]
+        assert "/var/lib/wordpress/wp-content/uploads/2026/11/compte-rendu.pdf" in paths
+        assert not [p for p in paths if p.startswith(("/etc/wordpress", "/etc/mautrix-"))]
+    key = host.check_output(f"bash -c '{RESTIC} dump latest /etc/synapse/signing.key | sha256sum'")
+    assert key.split()[0] == host.file("/etc/synapse/signing.key").sha256sum
+    # Every file of the latest snapshot, dumps included, searched for the derived secrets.
+    secrets = [
+        secret_of(purpose)
+        for purpose in (
+            "synapse.registration", "synapse.macaroon", "synapse.form", "synapse.database",
+            "synapse.service-account", "wordpress.database", "restic.password",
+        )
+    ]  # fmt: skip
+    subprocess.run(
+        ["docker", "exec", "-i", "asso", "sh", "-c", "umask 077; cat > /root/derived-secrets"],
+        input="\n".join(secrets) + "\n", text=True, check=True,
+    )  # fmt: skip
+    try:
+        sh(host, f"rm -rf /var/tmp/scan; {RESTIC} restore --quiet latest --target /var/tmp/scan")
+        assert host.file("/var/tmp/scan/etc/synapse/signing.key").exists
+        found = host.run("grep -rlF -f /root/derived-secrets /var/tmp/scan")
+        assert found.rc == 1 and found.stdout == "", found.stdout
+    finally:
+        host.run("rm -rf /var/tmp/scan /root/derived-secrets")
 
 
 def test_a_snapshot_dated_in_the_future_stops_the_targets_retention(host):
@@ -165,24 +223,60 @@ def test_a_snapshot_dated_in_the_future_stops_the_targets_retention(host):
     assert "1 snapshot(s) dated in the future" in journal
     after = json.loads(sh(host, f"{RESTIC} snapshots --json"))
     assert [s["id"] for s in after] == [s["id"] for s in before]
-    # A person looks, and removes the forged snapshot on the target, as the message says.
+    # A person looks, and removes the forged snapshot on the target, as the message says
+    # (as root: the password is root's alone).
     target(
-        "runuser -u restic-rest-server -- restic --repo /srv/restic/asso --no-cache "
+        "restic --repo /srv/restic/asso --no-cache "
         f"--password-file /etc/restic-rest-server/asso.restic-password forget {forged['id']}"
     )
     target("systemctl reset-failed collectif-retention@asso.service")
 
 
+OLD = "/var/tmp/old-months"
+
+
 def test_retention_runs_on_the_target_and_keeps_every_recent_snapshot(host):
-    """Last, since it may forget snapshots. One more backup makes a third snapshot within
+    """Last, since it forgets snapshots. One more backup makes a third snapshot within
     minutes: the window of the last 30 days (rest_server_keep_within) keeps all three, so
-    that many snapshots added at once cannot push real ones out; the repository checks
-    clean after the prune."""
+    that many snapshots added at once cannot push real ones out. Beside them, 26 snapshots
+    of a scratch folder dated one a month from January 2020: beyond the windows (24 hourly,
+    12 monthly), the two oldest are forgotten and pruned, so the retention writes into the
+    repository. What it wrote is the rest-server's and readable by it: the server checks
+    every byte, backs up and restores through the rest-server after the prune."""
     assert host.run("systemctl start collectif-backup@backup.service").rc == 0
     before = json.loads(sh(host, f"{RESTIC} snapshots --json"))  # oldest first
     assert len(before) == 3
+    sh(
+        host,
+        f"mkdir -p {OLD}; for m in $(seq 0 25); do head -c 20000 /dev/urandom > {OLD}/f; "
+        f'{RESTIC} backup --quiet --time "$((2020 + m / 12))-$(printf %02d $((m % 12 + 1)))-01 '
+        f'00:00:00" {OLD} || exit 1; done',
+    )
     target("systemctl start collectif-retention@asso.service")
     after = json.loads(sh(host, f"{RESTIC} snapshots --json"))
-    assert [s["id"] for s in after] == [s["id"] for s in before]
+    assert [s["id"] for s in after if s["paths"] != [OLD]] == [s["id"] for s in before]
+    assert len([s for s in after if s["paths"] == [OLD]]) == 24
     assert "--keep-within 30d" in target("systemctl cat collectif-retention@asso.service")
-    assert host.run(f"bash -c '{RESTIC} check'").rc == 0
+    journal = target("journalctl -u collectif-retention@asso.service -n 60 --no-pager")
+    assert "given to restic-rest-server" in journal, journal
+    # The prune's files belong to the rest-server, which reads every one of them.
+    repository = "/srv/restic/asso"
+    strangers = (
+        f"find {repository} \\( ! -user restic-rest-server -o ! -group restic-rest-server \\)"
+    )
+    assert target(strangers) == ""
+    assert target(f"runuser -u restic-rest-server -- find {repository} -type f ! -readable") == ""
+    checked = host.run(f"bash -c '{RESTIC} check --read-data'")
+    assert checked.rc == 0, checked.stdout + checked.stderr
+    assert host.run("systemctl start collectif-backup@backup.service").rc == 0
+    restored = host.run(
+        f"bash -c '{RESTIC} restore --quiet latest --target /var/tmp/after-prune "
+        "--include /etc/synapse/signing.key'"
+    )
+    try:
+        assert restored.rc == 0, restored.stderr
+        # (restic prints its summary even with --quiet: the file itself is compared.)
+        digest = host.file("/var/tmp/after-prune/etc/synapse/signing.key").sha256sum
+        assert digest == host.file("/etc/synapse/signing.key").sha256sum
+    finally:
+        host.run("rm -rf /var/tmp/after-prune")

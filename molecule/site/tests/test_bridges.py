@@ -206,7 +206,11 @@ def test_backup_drop_ins_name_what_exists(host):
         for database in drop_in["postgresql"]:
             assert database["name"] in databases.splitlines(), name
     synapse = drop_ins["synapse"]
-    assert "/etc/synapse" in synapse["paths"]  # signing key and registrations
+    # The signing key, not the settings Ansible derives (secrets, registrations' tokens).
+    assert "/etc/synapse/signing.key" in synapse["paths"]
+    assert "/etc/synapse" not in synapse["paths"]
+    for network in NETWORKS:
+        assert drop_ins[f"mautrix-{network}"]["paths"] == [f"/var/lib/mautrix-{network}"]
     assert "/var/lib/synapse/media_store/remote_content" in synapse["exclude"]
     assert synapse["postgresql"] == [
         {"name": "synapse", "exclude_table_data": ["e2e_one_time_keys_json"]}

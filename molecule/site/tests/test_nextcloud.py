@@ -240,7 +240,11 @@ def test_a_wrong_checksum_stops_clearly_and_leaves_nothing(host):
 def test_backup_drop_in_names_what_exists_and_its_steps_work(host):
     drop_in = yaml.safe_load(host.file("/etc/collectif/backup.d/nextcloud.yml").content_string)
     for path in drop_in["paths"]:
-        assert host.file(path).is_directory, path
+        assert host.file(path).exists, path
+    # What Nextcloud generated is kept; what Ansible writes again (collectif.config.php,
+    # with Valkey's password) is not.
+    assert f"{CONFIG_DIR}/config.php" in drop_in["paths"]
+    assert CONFIG_DIR not in drop_in["paths"]
     assert drop_in["postgresql"] == [{"name": "nextcloud"}]
     assert "/var/lib/nextcloud/data/appdata_*/preview" in drop_in["exclude"]
     try:
