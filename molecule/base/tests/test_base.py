@@ -32,6 +32,7 @@ def test_sshd_effective_settings_refuse_passwords(host):
     assert settings["maxauthtries"] == "3"
     assert settings["x11forwarding"] == "no"
     assert settings["tcpkeepalive"] == "no"
+    assert settings["maxsessions"] == "4"
 
 
 def test_server_offers_only_public_key_authentication(host):
@@ -293,6 +294,7 @@ def test_no_core_file_for_services_or_logins(host):
     ), limits
     logins = host.file("/etc/security/limits.d/collectif-core.conf").content_string
     assert "hard    core    0" in logins
+    assert host.check_output("bash -lc 'ulimit -c'") == "0"
     assert "Storage=none" in host.file("/etc/systemd/coredump.conf.d/collectif.conf").content_string
 
 
@@ -311,12 +313,6 @@ def test_idle_login_shells_close(host):
     ).stdout.splitlines()
     assert out[0] == "1800"
     assert out[-1] == "refused"  # read-only: a session cannot turn it off
-
-
-def test_console_banner_names_who_may_log_in(host):
-    issue = host.file("/etc/issue").content_string
-    assert "administrateurs autorisés" in issue
-    assert "authorised administrators only" in issue
 
 
 def test_weak_password_refused_even_when_root_sets_it(host):
@@ -351,3 +347,34 @@ def test_each_login_session_has_its_own_temporary_directory(host):
     assert out == f"/tmp/user/{host.user('alice').uid}"
     directory = host.file(out)
     assert (directory.user, directory.mode) == ("alice", 0o700)
+
+
+# Two versions of a small package whose NEWS says what changed, as Debian's do.
+NEWS_PROBE = r"""
+set -e
+d=$(mktemp -d)
+for v in 1 2; do
+  mkdir -p $d/p$v/DEBIAN $d/p$v/usr/share/doc/collectif-probe
+  printf 'Package: collectif-probe\nVersion: %s\nArchitecture: all\nMaintainer: collectif <root@localhost>\nDescription: a package made by a test\n' $v > $d/p$v/DEBIAN/control
+  printf 'collectif-probe (%s) unstable; urgency=low\n\n  * Version %s: the settings file moved.\n\n -- collectif <root@localhost>  Mon, 30 Nov 2026 12:00:00 +0000\n' $v $v | gzip -9n > $d/p$v/usr/share/doc/collectif-probe/NEWS.Debian.gz
+  dpkg-deb --build --root-owner-group $d/p$v $d/probe_$v.deb >/dev/null
+done
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q $d/probe_1.deb >/dev/null 2>&1
+apt-get install -y -q $d/probe_2.deb 2>&1
+apt-get purge -y -q collectif-probe >/dev/null 2>&1
+rm -rf $d
+"""
+
+
+def test_an_upgrade_shows_what_the_package_says_changed(host):
+    host.check_output(f"cat > /root/news_probe.sh <<'EOF'\n{NEWS_PROBE}\nEOF")
+    out = host.check_output("bash /root/news_probe.sh")
+    assert "apt-listchanges: News" in out
+    assert "Version 2: the settings file moved." in out
+
+
+def test_console_notice_warns_in_both_languages(host):
+    issue = host.file("/etc/issue").content_string
+    assert "accès réservé aux administrateurs autorisés" in issue
+    assert "access restricted to authorised administrators" in issue
