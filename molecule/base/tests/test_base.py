@@ -32,7 +32,7 @@ def test_sshd_effective_settings_refuse_passwords(host):
     assert settings["maxauthtries"] == "3"
     assert settings["x11forwarding"] == "no"
     assert settings["tcpkeepalive"] == "no"
-    assert settings["maxsessions"] == "4"
+    assert settings["maxsessions"] == "2"
 
 
 def test_server_offers_only_public_key_authentication(host):

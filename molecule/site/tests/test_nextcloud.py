@@ -195,7 +195,7 @@ def test_php_pool_is_confined_to_nextclouds_files(host):
     pool = host.file("/etc/php/8.4/fpm/pool.d/nextcloud.conf").content_string
     basedir = re.search(r'php_admin_value\[open_basedir\] = "([^"]*)"', pool).group(1).split(":")
     assert basedir == [
-        "/var/www/nextcloud-",
+        "/var/www/nextcloud/",
         "/var/lib/nextcloud/",
         "/var/lib/php/sessions/nextcloud/",
         "/var/lib/nextcloud/tmp/",
