@@ -107,12 +107,17 @@ def test_roles_carry_the_tags_of_the_services_that_need_them(play):
         )
 
 
-@pytest.mark.parametrize("playbook", ["matrix.yml", "nextcloud.yml", "wordpress.yml"])
-def test_a_service_playbook_brings_what_it_stands_on(playbook):
+@pytest.mark.parametrize(
+    ("playbook", "calls"),
+    [("matrix.yml", True), ("jitsi.yml", True), ("nextcloud.yml", False), ("wordpress.yml", False)],
+)
+def test_a_service_playbook_brings_what_it_stands_on(playbook, calls):
+    """Each runs its play with the base, the shared services and, for calls, TURN."""
     assert imports(PLAYBOOKS / playbook) == [
         "preflight.yml",
         "plays/base.yml",
         "plays/shared.yml",
+        *(["plays/coturn.yml"] if calls else []),
         f"plays/{playbook}",
         "plays/backup.yml",
         "doctor.yml",

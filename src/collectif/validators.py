@@ -290,6 +290,37 @@ def matrix_login_problem(value: Any) -> str | None:
     return None
 
 
+# A Jitsi account's login, as the role writes it into Prosody (tasks/user.yml).
+_JITSI_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# Jitsi's own accounts on its XMPP server.
+JITSI_RESERVED = frozenset({"focus", "jvb"})
+
+
+def jitsi_login_problem(value: Any) -> str | None:
+    """A member's Jitsi login: what the role's entry point accepts."""
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not a login; write one such as camille"
+    if not _JITSI_LOGIN.match(value):
+        return (
+            f"'{value}' is not a Jitsi login: lowercase letters a-z, digits and . _ -, "
+            "starting with a letter or digit, at most 64 characters"
+        )
+    if value in JITSI_RESERVED:
+        return f"'{value}' is Jitsi's own account; choose another login"
+    return None
+
+
+def public_ipv4_problem(value: Any) -> str | None:
+    """An address the internet reaches this server at (behind NAT, the router's)."""
+    try:
+        address = ipaddress.IPv4Address(str(value))
+    except ValueError:
+        return f"'{value}' is not an IPv4 address (like 198.51.100.7)"
+    if not address.is_global:
+        return f"'{value}' is a private or reserved address, not one the internet reaches"
+    return None
+
+
 # WordPress's rules for a network's site names and accounts (sub-directory network).
 _WORDPRESS_SLUG = re.compile(r"^[a-z0-9]{4,}$")
 _WORDPRESS_LOGIN = re.compile(r"^[a-z0-9]{4,60}$")
@@ -335,6 +366,8 @@ PROBLEMS: dict[str, Callable[[Any], str | None]] = {
     "timezone": timezone_problem,
     "port": port_problem,
     "matrix_login": matrix_login_problem,
+    "jitsi_login": jitsi_login_problem,
+    "public_ipv4": public_ipv4_problem,
     "wordpress_slug": wordpress_slug_problem,
     "wordpress_login": wordpress_login_problem,
     "php_extensions": php.unknown_extensions_problem,

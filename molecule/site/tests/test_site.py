@@ -17,6 +17,7 @@ NAMES = {
     "cloud.collectif.test": ("/status.php", 200, '"installed":true'),
     "turn.collectif.test": ("/", 404, ""),
     "agenda.collectif.test": ("/", 302, ""),
+    "meet.collectif.test": ("/", 200, "<title>Jitsi Meet"),
 }
 
 
@@ -39,6 +40,7 @@ def test_only_the_declared_sites_are_served(host):
         "agenda.conf",
         "coturn.conf",
         "element.conf",
+        "jitsi.conf",
         "nextcloud.conf",
         "synapse.conf",
         "wordpress.conf",
@@ -60,7 +62,11 @@ def test_php_settings_are_written_once_for_every_service(host):
 
 
 def test_the_firewall_has_one_drop_in_per_service_that_opens_ports(host):
-    assert sorted(host.check_output("ls /etc/nftables.d").split()) == ["coturn.nft", "nginx.nft"]
+    assert sorted(host.check_output("ls /etc/nftables.d").split()) == [
+        "coturn.nft",
+        "jitsi.nft",
+        "nginx.nft",
+    ]
 
 
 def test_every_service_has_its_backup_drop_in(host):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import association, backup, base, matrix, sites, variables, web, wordpress
+from . import association, backup, base, jitsi, matrix, sites, variables, web, wordpress
 from . import groups as inventory_groups  # `groups` is problems()'s argument
 from .common import Host, Places, Problem, shown_path
 
@@ -25,7 +25,8 @@ Check = Callable[[Host], list[Problem]]
 # Each service module's roles and checks; a module's checks run when the host runs one
 # of its roles.
 SERVICE_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = tuple(
-    (module.ROLES, module.problems) for module in (base, web, sites, backup, matrix, wordpress)
+    (module.ROLES, module.problems)
+    for module in (base, web, sites, backup, matrix, wordpress, jitsi)
 )
 
 

@@ -11,6 +11,7 @@ from ansible_collections.collectif.core.plugins.module_utils.collectif import (
     nginx,
     php,
     secrets,
+    xmpp,
 )
 from ansible_collections.collectif.core.plugins.module_utils.collectif.validators import (
     PROBLEMS,
@@ -92,6 +93,20 @@ def nginx_request_limits(items: dict[str, Any]) -> dict[str, Any]:
         raise AnsibleFilterError(str(error)) from error
 
 
+def prosody_account(password: Any, salt_base: Any, jid: str) -> dict[str, Any]:
+    """password | collectif.core.prosody_account(salt_base, 'user@host'): what Prosody
+    stores for the account (src/collectif/xmpp.py), its salt derived from salt_base."""
+    try:
+        return xmpp.account(str(password), xmpp.salt(str(salt_base), jid))
+    except ValueError as error:
+        raise AnsibleFilterError(f"{jid}: {error}") from error
+
+
+def prosody_encode(name: str) -> str:
+    """'meet.example.org' | collectif.core.prosody_encode: the name of Prosody's files."""
+    return xmpp.encode(str(name))
+
+
 def preflight_problems(
     hostvars: Any, groups: Any, host: str, inventory_dir: str | None = None, specs: Any = ()
 ) -> list[str]:
@@ -122,6 +137,8 @@ class FilterModule:
             "nginx_sites": nginx_sites,
             "nginx_locations": nginx_locations,
             "nginx_request_limits": nginx_request_limits,
+            "prosody_account": prosody_account,
+            "prosody_encode": prosody_encode,
             "preflight": preflight_problems,
             "unreadable": unreadable,
         }
