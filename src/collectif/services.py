@@ -41,6 +41,7 @@ NEEDS: dict[str, str] = {
     "artifact_releases": "artifact",
     "synapse_appservices": "synapse",
     "restic_backups": "restic",
+    "coturn_peers": "coturn",
 }
 SERVICE_KEYS = {"title", "groups", "enabled", "after", "playbook", "health"}
 # The plays every service belongs to come in this order: the base, the shared services,

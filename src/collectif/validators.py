@@ -321,6 +321,17 @@ def public_ipv4_problem(value: Any) -> str | None:
     return None
 
 
+def public_ip_problem(value: Any) -> str | None:
+    """An address of the internet (IPv4 or IPv6), neither private nor reserved."""
+    try:
+        address = ipaddress.ip_address(str(value))
+    except ValueError:
+        return f"'{value}' is not an IP address"
+    if not address.is_global:
+        return f"'{value}' is a private or reserved address, not one the internet reaches"
+    return None
+
+
 # WordPress's rules for a network's site names and accounts (sub-directory network).
 _WORDPRESS_SLUG = re.compile(r"^[a-z0-9]{4,}$")
 _WORDPRESS_LOGIN = re.compile(r"^[a-z0-9]{4,60}$")
@@ -368,6 +379,7 @@ PROBLEMS: dict[str, Callable[[Any], str | None]] = {
     "matrix_login": matrix_login_problem,
     "jitsi_login": jitsi_login_problem,
     "public_ipv4": public_ipv4_problem,
+    "public_ip": public_ip_problem,
     "wordpress_slug": wordpress_slug_problem,
     "wordpress_login": wordpress_login_problem,
     "php_extensions": php.unknown_extensions_problem,

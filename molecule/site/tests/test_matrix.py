@@ -322,8 +322,10 @@ def test_coturn_answers_stun_and_accepts_synapses_credential(host, turn_credenti
 
 
 def test_a_relay_never_reaches_the_server_itself_nor_private_networks(host, turn_credentials):
-    """11.22.33.44 is the server's public address here (converge.yml): denied as the
-    server's own, like its private one and loopback; a peer elsewhere is permitted."""
+    """The server's private address and loopback are denied as its own, like a private
+    network; a peer elsewhere is permitted. 11.22.33.44 is the server's public address here
+    (converge.yml), where Jitsi's videobridge takes its media: permitted, since this server
+    runs Jitsi (and denied on one that does not, by the same rule as its other addresses)."""
     script = "/root/turn_client.py"
     host.check_output(f"cat > {script} <<'EOF'\n{TURN_CLIENT}\nEOF")
     user, password = turn_credentials["username"], turn_credentials["password"]
@@ -332,13 +334,16 @@ def test_a_relay_never_reaches_the_server_itself_nor_private_networks(host, turn
     result = host.run(f"echo '{user} {password} {peers}' | python3 {script}")
     assert result.rc == 0, result.stderr
     assert json.loads(result.stdout)["peers"] == {
-        "11.22.33.44": "error 403",
+        "11.22.33.44": "permitted",
         own: "error 403",
         "127.0.0.1": "error 403",
         "10.1.2.3": "error 403",
         "9.9.9.9": "permitted",
     }
-    assert "denied-peer-ip=11.22.33.44" in host.file("/etc/turnserver.conf").content_string
+    conf = host.file("/etc/turnserver.conf").content_string
+    assert "denied-peer-ip=11.22.33.44" in conf
+    assert "allowed-peer-ip=11.22.33.44" in conf
+    assert f"allowed-peer-ip={own}" not in conf
 
 
 def test_turn_over_tls_refuses_ciphers_outside_the_profile(host):
