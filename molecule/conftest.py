@@ -1,6 +1,7 @@
 """Fixtures shared by the Molecule scenarios' testinfra tests (pytest finds this file
 above each scenario's tests/ directory)."""
 
+import json
 import os
 import re
 import subprocess
@@ -158,3 +159,87 @@ def play(
 @pytest.fixture(scope="session")
 def run_playbook() -> Callable[..., Played]:
     return play
+
+
+# An XMPP session over WebSocket (RFC 7395), as Jitsi's page opens one in the browser,
+# with nbxmpp (Gajim's XMPP library, Debian's python3-nbxmpp) on the server: through nginx
+# on meet.collectif.test, accepting only the certificate nginx serves for the name (its
+# chain against Pebble's root is checked by curl elsewhere); SCRAM for a member, ANONYMOUS
+# for a guest. Then one question: the TURN services Prosody offers (XEP-0215), or a
+# conference in a room, asked of jicofo through its focus component (as the page does when
+# a participant enters a room).
+XMPP_SESSION = r"""
+import json, sys
+from gi.repository import Gio, GLib
+from nbxmpp.client import Client
+from nbxmpp.const import ConnectionProtocol, ConnectionType
+from nbxmpp.protocol import Iq
+
+ask, domain, login, password = (sys.stdin.read().split() + ["", ""])[:4]
+result, loop = {}, GLib.MainLoop()
+client = Client(log_context="test")
+client.set_domain(domain)
+if login:
+    client.set_username(login)
+    client.set_password(password)
+else:
+    client.set_mechs({"ANONYMOUS"})
+client.set_resource("test")
+client.set_custom_host("wss://meet.collectif.test/xmpp-websocket",
+                       ConnectionProtocol.WEBSOCKET, ConnectionType.DIRECT_TLS)
+client.set_accepted_certificates(
+    [Gio.TlsCertificate.new_from_file("/etc/letsencrypt/live/jitsi/cert.pem")])
+
+def question():
+    if ask == "services":
+        iq = Iq("get", to=domain)
+        iq.addChild("services", namespace="urn:xmpp:extdisco:2")
+        return iq
+    iq = Iq("set", to="focus.meet.collectif.test")
+    conference = iq.addChild("conference", namespace="http://jitsi.org/protocol/focus")
+    conference.setAttr("room", "reunion@conference.meet.collectif.test")
+    conference.setAttr("machine-uid", "collectif-test")
+    return iq
+
+def answered(c, stanza):
+    result["type"] = stanza.getType()
+    services = stanza.getTag("services")
+    if services:
+        result["services"] = [dict(s.attrs) for s in services.getTags("service")]
+    conference = stanza.getTag("conference")
+    if conference:
+        result["ready"] = conference.getAttr("ready")
+    error = stanza.getTag("error")
+    result["refused"] = [child.getName() for child in error.getChildren()] if error else []
+    c.disconnect()
+
+def connected(c, _signal):
+    result["jid"] = str(c.get_bound_jid())
+    c.SendAndCallForResponse(question(), answered)
+
+def ended(c, _signal):
+    if "jid" not in result:
+        result["error"] = [str(e) for e in c.get_error() if e]
+    loop.quit()
+
+client.subscribe("connected", connected)
+client.subscribe("disconnected", ended)
+client.subscribe("connection-failed", ended)
+client.connect()
+GLib.timeout_add_seconds(60, loop.quit)
+loop.run()
+print(json.dumps(result))
+"""
+
+
+@pytest.fixture(scope="module")
+def xmpp(host: Host) -> Callable[..., dict]:
+    """xmpp(ask, domain, login="", password=""): one session over Jitsi's WebSocket (ask:
+    "services" or "conference"); the password reaches the client on its standard input."""
+
+    def session(ask: str, domain: str, login: str = "", password: str = "") -> dict:
+        out = host.run(f"python3 -c '{XMPP_SESSION}'", stdin=f"{ask} {domain} {login} {password}")
+        assert out.rc == 0, out.stderr
+        return json.loads(out.stdout)
+
+    return session

@@ -26,92 +26,35 @@ CLIENT = "/opt/collectif-test-client/bin/python"
 DOMAIN = "meet.collectif.test"
 GUESTS = "guest.meet.collectif.test"
 
-# An XMPP session over WebSocket (RFC 7395), as Jitsi's page opens one in the browser,
-# with nbxmpp (Gajim's XMPP library, Debian's python3-nbxmpp): through nginx, accepting
-# only the certificate nginx serves for the name (its chain against Pebble's root is
-# test_site.py's); SCRAM for a member, ANONYMOUS for a guest; then the TURN services
-# Prosody offers (XEP-0215).
-XMPP_SESSION = r"""
-import json, sys
-from gi.repository import Gio, GLib
-from nbxmpp.client import Client
-from nbxmpp.const import ConnectionProtocol, ConnectionType
-from nbxmpp.protocol import Iq
-
-domain, login, password = (sys.stdin.read().split() + ["", ""])[:3]
-result, loop = {}, GLib.MainLoop()
-client = Client(log_context="test")
-client.set_domain(domain)
-if login:
-    client.set_username(login)
-    client.set_password(password)
-else:
-    client.set_mechs({"ANONYMOUS"})
-client.set_resource("test")
-client.set_custom_host("wss://meet.collectif.test/xmpp-websocket",
-                       ConnectionProtocol.WEBSOCKET, ConnectionType.DIRECT_TLS)
-client.set_accepted_certificates(
-    [Gio.TlsCertificate.new_from_file("/etc/letsencrypt/live/jitsi/cert.pem")])
-
-def connected(c, _signal):
-    result["jid"] = str(c.get_bound_jid())
-    iq = Iq("get", to=domain)
-    iq.addChild("services", namespace="urn:xmpp:extdisco:2")
-    def answered(_c, stanza):
-        result["services"] = [dict(s.attrs) for s in stanza.getTag("services").getTags("service")]
-        c.disconnect()
-    c.SendAndCallForResponse(iq, answered)
-
-def ended(c, _signal):
-    if "jid" not in result:
-        result["error"] = [str(e) for e in c.get_error() if e]
-    loop.quit()
-
-client.subscribe("connected", connected)
-client.subscribe("disconnected", ended)
-client.subscribe("connection-failed", ended)
-client.connect()
-GLib.timeout_add_seconds(30, loop.quit)
-loop.run()
-print(json.dumps(result))
-"""
-
-
-def xmpp(host, to: str, login: str = "", password: str = "") -> dict:
-    """One session over the WebSocket; the password reaches the client on its standard input."""
-    out = host.run(f"python3 -c '{XMPP_SESSION}'", stdin=f"{to} {login} {password}")
-    assert out.rc == 0, out.stderr
-    return json.loads(out.stdout)
-
 
 def member_password() -> str:
     return (SECRETS / "camille").read_text().split()[0]
 
 
 @pytest.fixture(scope="module")
-def member(host) -> dict:
-    return xmpp(host, DOMAIN, "camille", member_password())
+def member(xmpp) -> dict:
+    return xmpp("services", DOMAIN, "camille", member_password())
 
 
 def test_a_member_signs_in_through_nginx(member):
     assert member["jid"] == f"camille@{DOMAIN}/test", member
 
 
-def test_a_wrong_password_is_refused(host):
+def test_a_wrong_password_is_refused(xmpp):
     for login, password in (("camille", member_password() + "x"), ("nobody", member_password())):
-        refused = xmpp(host, DOMAIN, login, password)
+        refused = xmpp("services", DOMAIN, login, password)
         assert "jid" not in refused
         assert refused["error"][:2] == ["StreamError.SASL", "not-authorized"], refused
 
 
-def test_a_guest_joins_anonymously_on_the_guest_domain_only(host):
-    guest = xmpp(host, GUESTS)
+def test_a_guest_joins_anonymously_on_the_guest_domain_only(xmpp):
+    guest = xmpp("services", GUESTS)
     assert guest["jid"].split("/")[0].endswith(f"@{GUESTS}"), guest
     # On the members' domain, no anonymous sign-in: only a member opens a room.
-    refused = xmpp(host, DOMAIN)
+    refused = xmpp("services", DOMAIN)
     assert refused.get("error", [])[:2] == ["StreamError.SASL", "invalid-mechanism"], refused
     # And no member's password on the guests' domain.
-    assert "jid" not in xmpp(host, GUESTS, "camille", member_password())
+    assert "jid" not in xmpp("services", GUESTS, "camille", member_password())
 
 
 def test_turn_credentials_from_prosody_are_accepted_by_coturn(host, member):
