@@ -3,6 +3,7 @@ healthy, and jicofo opening a conference for a member who signed in, not for a g
 Needs the internet (Jitsi's repository)."""
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,20 @@ def test_a_guest_cannot_open_a_room(xmpp):
 
 def test_the_packages_own_nginx_site_is_off(host):
     assert not host.file(f"/etc/nginx/sites-enabled/{DOMAIN}.conf").exists
+
+
+def test_resident_memory_at_rest_stays_within_the_heaps(host):
+    """jicofo and the videobridge, idle after the deploy: their resident memory, shown in
+    the run's warnings summary (the README quotes it), and within twice their heap."""
+    report = []
+    for unit, variable in (
+        ("jicofo", "JICOFO_MAX_MEMORY"),
+        ("jitsi-videobridge2", "VIDEOBRIDGE_MAX_MEMORY"),
+    ):
+        pid = host.check_output(f"systemctl show -p MainPID --value {unit}")
+        rss_kb = int(host.check_output(f"ps -o rss= --ppid {pid} -p {pid} | sort -n | tail -1"))
+        environment = host.check_output(f"systemctl show -p Environment --value {unit}").split()
+        heap_mb = int(next(e for e in environment if e.startswith(variable)).split("=")[1][:-1])
+        report.append(f"{unit}: {rss_kb // 1024} MB resident, heap {heap_mb} MB")
+        assert rss_kb // 1024 < 2 * heap_mb + 256, report[-1]
+    warnings.warn("; ".join(report), stacklevel=1)
