@@ -40,6 +40,11 @@ def test_a_member_signs_in_through_nginx(member):
     assert member["jid"] == f"camille@{DOMAIN}/test", member
 
 
+def test_a_member_added_through_the_entry_point_signs_in(xmpp):
+    password = (SECRETS / "dominique").read_text().split()[0]
+    assert xmpp("services", DOMAIN, "dominique", password)["jid"] == f"dominique@{DOMAIN}/test"
+
+
 def test_a_wrong_password_is_refused(xmpp):
     for login, password in (("camille", member_password() + "x"), ("nobody", member_password())):
         refused = xmpp("services", DOMAIN, login, password)
