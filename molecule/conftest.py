@@ -4,6 +4,7 @@ above each scenario's tests/ directory)."""
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -238,7 +239,8 @@ def xmpp(host: Host) -> Callable[..., dict]:
     "services" or "conference"); the password reaches the client on its standard input."""
 
     def session(ask: str, domain: str, login: str = "", password: str = "") -> dict:
-        out = host.run(f"python3 -c '{XMPP_SESSION}'", stdin=f"{ask} {domain} {login} {password}")
+        line = shlex.quote(f"{ask} {domain} {login} {password}")
+        out = host.run(f"printf '%s\\n' {line} | python3 -c '{XMPP_SESSION}'")
         assert out.rc == 0, out.stderr
         return json.loads(out.stdout)
 

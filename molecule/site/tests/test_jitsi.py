@@ -11,6 +11,7 @@ the firewall are real."""
 import json
 import os
 import re
+import shlex
 import socket
 from pathlib import Path
 
@@ -69,9 +70,8 @@ def test_turn_credentials_from_prosody_are_accepted_by_coturn(host, member):
         ("turn.collectif.test", "5349"),
     }
     assert turn, member["services"]
-    out = host.check_output(
-        f"{CLIENT} -c '{TURN_CLIENT}'", stdin=f"{turn[0]['username']} {turn[0]['password']}"
-    )
+    credential = shlex.quote(f"{turn[0]['username']} {turn[0]['password']}")
+    out = host.check_output(f"printf '%s\\n' {credential} | {CLIENT} -c '{TURN_CLIENT}'")
     result = json.loads(out)
     assert result["allocation"] == "allocated"
     assert result["wrong_password"] == "error 401"
