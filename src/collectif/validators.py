@@ -310,26 +310,24 @@ def jitsi_login_problem(value: Any) -> str | None:
     return None
 
 
-def public_ipv4_problem(value: Any) -> str | None:
-    """An address the internet reaches this server at (behind NAT, the router's)."""
-    try:
-        address = ipaddress.IPv4Address(str(value))
-    except ValueError:
-        return f"'{value}' is not an IPv4 address (like 198.51.100.7)"
-    if not address.is_global:
-        return f"'{value}' is a private or reserved address, not one the internet reaches"
-    return None
-
-
-def public_ip_problem(value: Any) -> str | None:
-    """An address of the internet (IPv4 or IPv6), neither private nor reserved."""
+def public_ip_problem(value: Any, version: int | None = None) -> str | None:
+    """An address of the internet, neither private nor reserved (of that IP version when
+    one is given: behind NAT, the router's IPv4 address)."""
     try:
         address = ipaddress.ip_address(str(value))
     except ValueError:
+        address = None
+    if address is None or (version is not None and address.version != version):
+        if version == 4:
+            return f"'{value}' is not an IPv4 address (like 198.51.100.7)"
         return f"'{value}' is not an IP address"
     if not address.is_global:
         return f"'{value}' is a private or reserved address, not one the internet reaches"
     return None
+
+
+def public_ipv4_problem(value: Any) -> str | None:
+    return public_ip_problem(value, 4)
 
 
 # WordPress's rules for a network's site names and accounts (sub-directory network).
