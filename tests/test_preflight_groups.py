@@ -44,7 +44,7 @@ def test_group_name_typo_gets_a_suggestion():
     ]
 
 
-@pytest.mark.parametrize("group", ["invoiceninja", "monitoring"])
+@pytest.mark.parametrize("group", ["dolibarr", "monitoring"])
 def test_a_group_no_service_runs_on_is_refused(group):
     groups = {"all": ["asso1"], "servers": ["asso1"], group: ["asso1"]}
     assert check(groups=groups) == [
@@ -58,7 +58,7 @@ def test_the_groups_of_services_collectif_does_not_run_are_unknown():
     assert "servers" in KNOWN
     assert "coturn" in KNOWN
     assert "jitsi" in KNOWN
-    assert "invoiceninja" not in set(services.known_groups())
+    assert "dolibarr" not in set(services.known_groups())
 
 
 def test_each_unknown_group_is_reported_and_only_the_hosts_own():
@@ -66,13 +66,13 @@ def test_each_unknown_group_is_reported_and_only_the_hosts_own():
         "all": ["asso1", "other"],
         "ungrouped": ["asso1"],
         "servers": ["asso1"],
-        "invoiceninja": ["asso1"],
+        "dolibarr": ["asso1"],
         "asso": ["asso1"],
         "monitoring": ["other"],
     }
     assert [line.split(":")[0] for line in check(groups=groups)] == [
         "group asso",
-        "group invoiceninja",
+        "group dolibarr",
     ]
 
 
