@@ -40,6 +40,7 @@ def test_only_the_declared_sites_are_served(host):
         "agenda.conf",
         "coturn.conf",
         "element.conf",
+        "invoiceninja.conf",
         "jitsi.conf",
         "nextcloud.conf",
         "synapse.conf",
@@ -49,6 +50,7 @@ def test_only_the_declared_sites_are_served(host):
 
 def test_one_php_pool_per_php_service_and_none_else(host):
     assert sorted(host.check_output("ls /etc/php/8.4/fpm/pool.d").split()) == [
+        "invoiceninja.conf",
         "nextcloud.conf",
         "wordpress.conf",
     ]
@@ -71,6 +73,7 @@ def test_the_firewall_has_one_drop_in_per_service_that_opens_ports(host):
 
 def test_every_service_has_its_backup_drop_in(host):
     assert sorted(host.check_output("ls /etc/collectif/backup.d").split()) == [
+        "invoiceninja.yml",
         "mautrix-meta.yml",
         "mautrix-signal.yml",
         "mautrix-telegram.yml",
