@@ -243,3 +243,23 @@ def test_a_new_release_is_deployed_in_maintenance_and_restarts_the_worker(host, 
         assert back.returncode == 0, back.tail()
     time.sleep(1)
     assert host.file("/var/www/invoiceninja").linked_to == f"/var/www/invoiceninja-{STANDIN}"
+
+
+def test_a_member_s_dues_are_invoiced_through_the_api(host, run_playbook):
+    """molecule/site/dues.yml, as the association's tools use the api entry point: signed
+    in with the first account's derived password, the member's client is made once (found
+    by e-mail on the second run) and each run adds a yearly invoice of the plan's amount."""
+    for _ in range(2):
+        played = run_playbook("../molecule/site/dues.yml")
+        assert played.returncode == 0, played.tail()
+    assert sql(host, "SELECT COUNT(*) FROM invoiceninja.clients") == "1"
+    assert (
+        sql(host, "SELECT name, email FROM invoiceninja.clients")
+        == "Camille Martin\tcamille@collectif.test"
+    )
+    invoices = sql(
+        host,
+        "SELECT frequency_id, amount, notes FROM invoiceninja.recurring_invoices "
+        "JOIN invoiceninja.clients ON clients.id = recurring_invoices.client_id",
+    ).splitlines()
+    assert invoices == ["10\t12.00\tCotisation annuelle (essentiel)"] * 2

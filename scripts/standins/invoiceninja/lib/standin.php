@@ -61,6 +61,12 @@ function standin_run(string $command, array $options): int
                        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)');
             $db->exec('CREATE TABLE IF NOT EXISTS users (id INT AUTO_INCREMENT PRIMARY KEY,
                        account_id INT, email VARCHAR(191) UNIQUE, password VARCHAR(255))');
+            $db->exec('CREATE TABLE IF NOT EXISTS company_tokens (id INT AUTO_INCREMENT PRIMARY KEY,
+                       user_id INT, token VARCHAR(64))');
+            $db->exec('CREATE TABLE IF NOT EXISTS clients (id INT AUTO_INCREMENT PRIMARY KEY,
+                       name VARCHAR(191), email VARCHAR(191))');
+            $db->exec('CREATE TABLE IF NOT EXISTS recurring_invoices (id INT AUTO_INCREMENT PRIMARY KEY,
+                       client_id INT, frequency_id INT, amount DECIMAL(10,2), notes VARCHAR(191))');
             return 0;
         case 'ninja:create-account':
             if (empty($options['email']) || empty($options['password'])) {
@@ -71,6 +77,9 @@ function standin_run(string $command, array $options): int
             $db->exec('INSERT INTO accounts () VALUES ()');
             $insert = $db->prepare('INSERT INTO users (account_id, email, password) VALUES (?, ?, ?)');
             $insert->execute([$db->lastInsertId(), $options['email'], password_hash($options['password'], PASSWORD_BCRYPT)]);
+            // As the real one: the new user gets the company's API token.
+            $token = $db->prepare('INSERT INTO company_tokens (user_id, token) VALUES (?, ?)');
+            $token->execute([$db->lastInsertId(), bin2hex(random_bytes(32))]);
             return 0;
         case 'optimize':
             // As Laravel's: the settings compiled into bootstrap/cache (the role keeps it private).

@@ -1,28 +1,85 @@
 <?php
 // STAND-IN for Invoice Ninja's front controller: maintenance, /health with a real query
-// of its database through the settings, its page.
+// of its database through the settings, its page, and the part of its REST API the
+// collectif role's api entry point uses (sign-in, clients, recurring invoices), kept in
+// its database.
 require dirname(__DIR__) . '/lib/standin.php';
 
+function answer(int $status, array $body): never
+{
+    http_response_code($status);
+    header('Content-Type: application/json');
+    echo json_encode($body), "\n";
+    exit;
+}
+
 $path = parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH);
+$method = $_SERVER['REQUEST_METHOD'] ?? 'GET';
 if (is_file(dirname(__DIR__) . '/storage/framework/down')) {
     http_response_code(503);
     exit("Invoice Ninja is in maintenance (stand-in)\n");
 }
 if ($path === '/health') {
-    header('Content-Type: application/json');
     try {
         $accounts = (int) standin_db(standin_env())->query('SELECT COUNT(*) FROM accounts')->fetchColumn();
-        echo json_encode(['status' => 'ok', 'message' => 'API is healthy', 'accounts' => $accounts]), "\n";
+        answer(200, ['status' => 'ok', 'message' => 'API is healthy', 'accounts' => $accounts]);
     } catch (Throwable $e) {
-        http_response_code(500);
-        echo json_encode(['status' => 'error', 'message' => $e->getMessage()]), "\n";
+        answer(500, ['status' => 'error', 'message' => $e->getMessage()]);
     }
-    exit;
 }
 if ($path === '/' || $path === '/index.php') {
     echo "<!doctype html>\n<html><head><title>Invoice Ninja</title></head><body>stand-in</body></html>\n";
     exit;
 }
-http_response_code(404);
-header('Content-Type: application/json');
-echo json_encode(['message' => 'Not found (stand-in)']), "\n";
+if (str_starts_with($path, '/api/v1/')) {
+    if (($_SERVER['HTTP_X_REQUESTED_WITH'] ?? '') !== 'XMLHttpRequest') {
+        answer(403, ['message' => 'X-Requested-With: XMLHttpRequest is required']);
+    }
+    $db = standin_db(standin_env());
+    $body = json_decode((string) file_get_contents('php://input'), true) ?: [];
+    if ($path === '/api/v1/login' && $method === 'POST') {
+        $user = $db->prepare('SELECT users.password, company_tokens.token FROM users
+                              JOIN company_tokens ON company_tokens.user_id = users.id WHERE users.email = ?');
+        $user->execute([$body['email'] ?? '']);
+        $row = $user->fetch();
+        if (!$row || !password_verify((string) ($body['password'] ?? ''), $row['password'])) {
+            answer(401, ['message' => 'These credentials do not match our records.']);
+        }
+        answer(200, ['data' => [['token' => ['token' => $row['token']]]]]);
+    }
+    $token = $db->prepare('SELECT COUNT(*) FROM company_tokens WHERE token = ?');
+    $token->execute([$_SERVER['HTTP_X_API_TOKEN'] ?? '']);
+    if ((int) $token->fetchColumn() !== 1) {
+        answer(403, ['message' => 'Invalid token']);
+    }
+    $client = fn(array $r) => ['id' => 'c' . $r['id'], 'name' => $r['name'], 'contacts' => [['email' => $r['email']]]];
+    if ($path === '/api/v1/clients' && $method === 'GET') {
+        $rows = $db->prepare('SELECT * FROM clients WHERE ? = \'\' OR email = ?');
+        $email = $_GET['email'] ?? '';
+        $rows->execute([$email, $email]);
+        answer(200, ['data' => array_map($client, $rows->fetchAll())]);
+    }
+    if ($path === '/api/v1/clients' && $method === 'POST') {
+        if (empty($body['name'])) {
+            answer(422, ['message' => 'The given data was invalid.', 'errors' => ['name' => ['required']]]);
+        }
+        $insert = $db->prepare('INSERT INTO clients (name, email) VALUES (?, ?)');
+        $insert->execute([$body['name'], $body['contacts'][0]['email'] ?? '']);
+        $rows = $db->query('SELECT * FROM clients WHERE id = ' . (int) $db->lastInsertId());
+        answer(200, ['data' => $client($rows->fetch())]);
+    }
+    if ($path === '/api/v1/recurring_invoices' && $method === 'POST') {
+        $id = (int) ltrim((string) ($body['client_id'] ?? ''), 'c');
+        $exists = $db->prepare('SELECT COUNT(*) FROM clients WHERE id = ?');
+        $exists->execute([$id]);
+        if ((int) $exists->fetchColumn() !== 1) {
+            answer(422, ['message' => 'The given data was invalid.', 'errors' => ['client_id' => ['invalid']]]);
+        }
+        $item = $body['line_items'][0] ?? [];
+        $insert = $db->prepare('INSERT INTO recurring_invoices (client_id, frequency_id, amount, notes) VALUES (?, ?, ?, ?)');
+        $insert->execute([$id, (int) ($body['frequency_id'] ?? 0), (float) ($item['cost'] ?? 0), (string) ($item['notes'] ?? '')]);
+        answer(200, ['data' => ['id' => 'r' . $db->lastInsertId(), 'client_id' => 'c' . $id,
+                                'frequency_id' => (string) ($body['frequency_id'] ?? '')]]);
+    }
+}
+answer(404, ['message' => 'Not found (stand-in)']);
