@@ -53,6 +53,9 @@ def derived_secrets(derived: Callable[..., str]) -> dict[str, str]:
         "Nextcloud's database password": derived("nextcloud.database"),
         "Nextcloud's administrator password": derived("nextcloud.admin", 24),
         "WordPress's administrator password": derived("wordpress.admin", 24),
+        "Invoice Ninja's first account's password": derived("invoiceninja.admin", 24),
+        "Invoice Ninja's database password": derived("invoiceninja.database"),
+        "Invoice Ninja's application key": derived("invoiceninja.app_key", 32),
         "the backups' repository password": derived("restic.password"),
         "the backup target's account password": derived("rest-server.asso1"),
     }
@@ -121,6 +124,18 @@ def test_the_secrets_reached_their_programs(host, run):
     admin = run.secrets["Nextcloud's administrator password"]
     assert state["install"]["admin_password_sha256"] == sha256(admin)
     assert state["users"][run.member]["password_sha256"] == sha256(run.member_password)
+    # Invoice Ninja's first account was made again, with the derived password.
+    assert "TASK [invoiceninja : Make the first account, once]" in run.output
+    hashed = host.check_output(
+        "mariadb -N -e \"SELECT password FROM invoiceninja.users WHERE email = 'admin@collectif.test'\""
+    )
+    first = run.secrets["Invoice Ninja's first account's password"]
+    assert (
+        host.check_output(
+            f"php -r 'echo password_verify($argv[1], $argv[2]) ? 1 : 0;' '{first}' '{hashed}'"
+        )
+        == "1"
+    )
     # collectif-backup reached the repository with the password and account of restic.env.
     assert "TASK [restic : Create the repository, once]" in run.output
     assert "/usr/local/sbin/collectif-backup" in run.output

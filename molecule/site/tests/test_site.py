@@ -18,6 +18,7 @@ NAMES = {
     "turn.collectif.test": ("/", 404, ""),
     "agenda.collectif.test": ("/", 302, ""),
     "meet.collectif.test": ("/", 200, "<title>Jitsi Meet"),
+    "factures.collectif.test": ("/health", 200, '"status":"ok"'),
 }
 
 
