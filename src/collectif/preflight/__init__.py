@@ -15,7 +15,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import association, backup, base, jitsi, matrix, sites, variables, web, wordpress
+from . import (
+    association,
+    backup,
+    base,
+    invoiceninja,
+    jitsi,
+    matrix,
+    sites,
+    variables,
+    web,
+    wordpress,
+)
 from . import groups as inventory_groups  # `groups` is problems()'s argument
 from .common import Host, Places, Problem, shown_path
 
@@ -26,7 +37,7 @@ Check = Callable[[Host], list[Problem]]
 # of its roles.
 SERVICE_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = tuple(
     (module.ROLES, module.problems)
-    for module in (base, web, sites, backup, matrix, wordpress, jitsi)
+    for module in (base, web, sites, backup, matrix, wordpress, jitsi, invoiceninja)
 )
 
 

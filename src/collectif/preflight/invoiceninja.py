@@ -1,0 +1,84 @@
+"""Invoice Ninja: the addresses of its first account and of its mails, the mail server it
+sends through, and its pinned release (version and checksum change together)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import validators
+from .common import Host, Problem, check
+
+ROLES = ("invoiceninja",)
+_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9]+)?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def problems(host: Host) -> list[Problem]:
+    where = host.places.association
+    # Its name is a domain: checked with every *_domain variable (variables.py). The
+    # addresses default to collectif_admin_email, checked with the association's values.
+    found: list[Problem] = []
+    for name in ("invoiceninja_admin_email", "invoiceninja_mail_from_address"):
+        if name in host.vars:
+            found += check(name, host.vars[name], validators.email_problem, where)
+    return found + _mail(host, where) + _release(host, where)
+
+
+def _mail(host: Host, where: str) -> list[Problem]:
+    mail_host = host.vars.get("invoiceninja_mail_host", "")
+    if not mail_host:
+        return []
+    found = check("invoiceninja_mail_host", mail_host, validators.domain_problem, where)
+    if "invoiceninja_mail_port" in host.vars:
+        found += check(
+            "invoiceninja_mail_port", host.vars["invoiceninja_mail_port"], _port_problem, where
+        )
+    if host.vars.get("invoiceninja_mail_username") and not host.vars.get(
+        "invoiceninja_mail_password"
+    ):
+        found.append(
+            Problem(
+                "invoiceninja_mail_password",
+                "is missing while invoiceninja_mail_username is set: put the SMTP account's "
+                "password in the vault",
+                where,
+            )
+        )
+    return found
+
+
+def _port_problem(value: Any) -> str | None:
+    if "-" in str(value):
+        return f"'{value}' is one port, such as 587 (STARTTLS) or 465 (TLS), not a range"
+    return validators.port_problem(value)
+
+
+def _release(host: Host, where: str) -> list[Problem]:
+    """A new version needs its own checksum: the pinned one is the old archive's, and
+    the download would be refused on the server, after other changes."""
+    version = host.vars.get("invoiceninja_version")
+    sha256 = host.vars.get("invoiceninja_sha256")
+    found: list[Problem] = []
+    if version is not None and not _VERSION.match(str(version)):
+        found.append(
+            Problem("invoiceninja_version", f"'{version}' is not a version like 5.11.81", where)
+        )
+    if sha256 is not None and not _SHA256.match(str(sha256)):
+        found.append(
+            Problem(
+                "invoiceninja_sha256",
+                "is not a sha256 (64 lowercase hexadecimal characters, as sha256sum prints)",
+                where,
+            )
+        )
+    if version is not None and sha256 is None:
+        found.append(
+            Problem(
+                "invoiceninja_sha256",
+                f"is missing: invoiceninja_version is set to {version}, whose archive has "
+                "its own checksum (sha256sum invoiceninja.tar); set both together",
+                where,
+            )
+        )
+    return found
