@@ -175,9 +175,28 @@ def test_the_scheduler_runs_every_minute(host, wait_until):
     assert wait_until(ran_lately, seconds=90)
 
 
-def test_an_invoice_with_accents_prints_to_a_valid_pdf_as_invoice_ninja(host):
-    """The Chromium command the settings give (SNAPPDF_CHROMIUM_PATH), as the application's
-    user, with Chromium's own sandbox."""
+def run_as_the_worker(host, command: str):
+    """A command run as the queue worker's jobs run: a one-shot unit with the worker's own
+    user and sandbox (its unit's [Service] settings), started and waited for."""
+    unit = host.check_output("systemctl cat invoiceninja-worker.service")
+    service = unit.split("[Service]", 1)[1].split("[Install]", 1)[0]
+    kept = [
+        line
+        for line in service.splitlines()
+        if "=" in line and not line.startswith(("#", "ExecStart", "Restart", "Kill", "Timeout"))
+    ]
+    text = "\n".join(["[Service]", "Type=oneshot", *kept, f"ExecStart={command}", ""])
+    path = "/run/systemd/system/collectif-test-as-worker.service"
+    host.check_output(f"tee {path} >/dev/null <<'EOF'\n{text}EOF\nsystemctl daemon-reload")
+    try:
+        return host.run("systemctl start collectif-test-as-worker.service")
+    finally:
+        host.check_output(f"rm -f {path} && systemctl daemon-reload")
+
+
+def test_an_invoice_with_accents_prints_to_a_valid_pdf_in_the_worker_s_sandbox(host):
+    """The Chromium command the settings give (SNAPPDF_CHROMIUM_PATH), run as the queue
+    worker's jobs run (its user, its systemd sandbox), with Chromium's own sandbox."""
     page = f"{HOME}/storage/app/facture-test.html"
     pdf = f"{HOME}/storage/app/facture-test.pdf"
     html = (
@@ -186,9 +205,11 @@ def test_an_invoice_with_accents_prints_to_a_valid_pdf_as_invoice_ninja(host):
     )
     host.check_output(f"runuser -u invoiceninja -- tee {page} >/dev/null <<'EOF'\n{html}\nEOF")
     try:
-        host.check_output(
-            f"cd {HOME} && runuser -u invoiceninja -- /usr/local/bin/invoiceninja-chromium "
-            f"--print-to-pdf={pdf} file://{page}"
+        printed = run_as_the_worker(
+            host, f"/usr/local/bin/invoiceninja-chromium --print-to-pdf={pdf} file://{page}"
+        )
+        assert printed.rc == 0, host.check_output(
+            "journalctl -u collectif-test-as-worker -n 20 --no-pager"
         )
         assert host.file(pdf).user == "invoiceninja"
         info = host.check_output(f"pdfinfo {pdf}")
@@ -197,6 +218,11 @@ def test_an_invoice_with_accents_prints_to_a_valid_pdf_as_invoice_ninja(host):
         assert "Cotisation de Élodie Müller : 12,50 € — réglée à Orléans" in text
     finally:
         host.check_output(f"rm -f {page} {pdf}")
+
+
+def test_the_scheduler_runs_sandboxed(exposure):
+    """Its jobs go to the queue: it needs no namespaces of its own (systemd's rating)."""
+    assert exposure("invoiceninja-scheduler.service") < 4
 
 
 def test_the_backup_drop_in_names_what_exists(host):
