@@ -64,6 +64,12 @@ def test_row_counts_are_those_of_the_old_server(host):
         "synapse_users": sh(
             host, 'runuser -u postgres -- psql -tA synapse -c "SELECT count(*) FROM users"'
         ),
+        **{
+            f"invoiceninja_{table}": host.check_output(
+                f"mariadb -N invoiceninja -e 'SELECT count(*) FROM {table}'"
+            )
+            for table in ("clients", "recurring_invoices", "users")
+        },
     }
     assert counts == BEFORE["counts"]
 
@@ -106,6 +112,46 @@ def test_the_shared_photo_is_back_in_synapses_media_store(host, token):
         f"'{SYNAPSE}/_matrix/client/v1/media/download/{server}/{media_id}' | sha256sum"
     )
     assert digest.split()[0] == BEFORE["photo_sha256"]
+
+
+def test_the_member_s_client_is_back_through_invoice_ninja_s_api(host, secret_of):
+    """The first account signs in with its password (its row came back), and the API
+    finds the member's client and the dues' invoice made before the server died."""
+    api = "https://factures.collectif.test/api/v1"
+    headers = "-H 'Accept: application/json' -H 'X-Requested-With: XMLHttpRequest'"
+    body = json.dumps(
+        {"email": "admin@collectif.test", "password": secret_of("invoiceninja.admin", 24)}
+    )
+    signed_in = json.loads(
+        host.check_output(
+            f"curl -sS -f --cacert {PEBBLE_ROOT} {headers} -H 'Content-Type: application/json' "
+            f"--data-binary @- {api}/login <<'EOF'\n{body}\nEOF"
+        )
+    )
+    token = signed_in["data"][0]["token"]["token"]
+    clients = json.loads(
+        host.check_output(
+            f"curl -sS -f --cacert {PEBBLE_ROOT} {headers} -H 'X-API-TOKEN: {token}' "
+            f"'{api}/clients?email=camille%40collectif.test'"
+        )
+    )["data"]
+    assert [client["name"] for client in clients] == ["Camille Martin"]
+    assert (
+        host.check_output(
+            "mariadb -N invoiceninja -e 'SELECT amount, notes FROM recurring_invoices'"
+        )
+        == "12.00\tCotisation annuelle (essentiel)"
+    )
+
+
+def test_invoice_ninja_s_logo_is_back_unchanged_and_served(host):
+    logo = "/var/lib/invoiceninja/storage/app/public/logo.png"
+    assert host.check_output(f"sha256sum {logo} | cut -d' ' -f1") == BEFORE["logo_sha256"]
+    assert host.file(logo).user == "invoiceninja"
+    served = host.check_output(
+        f"curl -sS -f --cacert {PEBBLE_ROOT} https://factures.collectif.test/storage/logo.png | sha256sum"
+    )
+    assert served.split()[0] == BEFORE["logo_sha256"]
 
 
 def test_the_new_server_backs_up_to_the_same_repository(host):
@@ -181,7 +227,11 @@ def test_the_snapshots_keep_the_signing_key_and_no_derived_secret(host, secret_o
             "/etc/synapse/signing.key"
         }, snapshot["short_id"]
         assert "/var/lib/wordpress/wp-content/uploads/2026/11/compte-rendu.pdf" in paths
-        assert not [p for p in paths if p.startswith(("/etc/wordpress", "/etc/mautrix-"))]
+        assert not [
+            p
+            for p in paths
+            if p.startswith(("/etc/wordpress", "/etc/mautrix-", "/etc/invoiceninja"))
+        ]
     key = host.check_output(f"bash -c '{RESTIC} dump latest /etc/synapse/signing.key | sha256sum'")
     assert key.split()[0] == host.file("/etc/synapse/signing.key").sha256sum
     # Every file of the latest snapshot, dumps included, searched for the derived secrets.
@@ -190,8 +240,9 @@ def test_the_snapshots_keep_the_signing_key_and_no_derived_secret(host, secret_o
         for purpose in (
             "synapse.registration", "synapse.macaroon", "synapse.form", "synapse.database",
             "synapse.service-account", "wordpress.database", "restic.password",
+            "invoiceninja.database",
         )
-    ]  # fmt: skip
+    ] + [secret_of("invoiceninja.app_key", 32)]  # fmt: skip
     subprocess.run(
         ["docker", "exec", "-i", "asso", "sh", "-c", "umask 077; cat > /root/derived-secrets"],
         input="\n".join(secrets) + "\n", text=True, check=True,

@@ -225,11 +225,12 @@ def test_the_scheduler_runs_sandboxed(exposure):
     assert exposure("invoiceninja-scheduler.service") < 4
 
 
-def test_the_backup_drop_in_names_what_exists(host):
+def test_the_backup_drop_in_names_what_exists_and_no_settings(host):
     drop_in = host.file("/etc/collectif/backup.d/invoiceninja.yml").content_string
-    for path in (f"{HOME}/storage", "/etc/invoiceninja/env"):
-        assert path in drop_in and host.file(path).exists
+    assert f"{HOME}/storage" in drop_in and host.file(f"{HOME}/storage").is_directory
     assert "invoiceninja" in drop_in and "artisan down" in drop_in and "artisan up" in drop_in
+    # Its settings are derived again from the inventory and the association's key.
+    assert "/etc/invoiceninja" not in drop_in
 
 
 def test_a_new_release_is_deployed_in_maintenance_and_restarts_the_worker(host, run_playbook):
