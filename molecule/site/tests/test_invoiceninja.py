@@ -81,6 +81,49 @@ def test_public_files_of_the_storage_are_served_and_never_run(host):
         host.check_output(f"rm -f {public}/logo.txt {public}/x.php")
 
 
+def test_the_pool_has_the_extensions_the_release_requires(host):
+    """The self-hosting guide's list (what Debian has of it), as PHP-FPM itself loads them."""
+    loaded = host.check_output("/usr/sbin/php-fpm8.4 -m").lower().split()
+    for module in (
+        "bcmath",
+        "ctype",
+        "curl",
+        "fileinfo",
+        "gd",
+        "gmp",
+        "iconv",
+        "imagick",
+        "intl",
+        "mbstring",
+        "mysqli",
+        "pdo_mysql",
+        "openssl",
+        "soap",
+        "tokenizer",
+        "xml",
+        "zip",
+    ):
+        assert module in loaded, module
+    socket = host.file("/run/php/php8.4-fpm-invoiceninja.sock")
+    assert (socket.user, socket.group, socket.mode) == ("invoiceninja", "www-data", 0o660)
+
+
+def test_the_pool_may_start_chromium_and_nothing_else(host):
+    pool = host.file("/etc/php/8.4/fpm/pool.d/invoiceninja.conf").content_string
+    disabled = pool.split("php_admin_value[disable_functions] = ", 1)[1].splitlines()[0]
+    assert "proc_open" not in disabled
+    assert all(name in disabled for name in ("exec", "shell_exec", "system", "passthru", "popen"))
+    assert "/usr/local/bin/invoiceninja-chromium:" in pool  # open_basedir: the command only
+
+
+def test_an_upload_beyond_the_limit_is_refused(host):
+    code = host.check_output(
+        "head -c 21M /dev/zero | curl -sS -o /dev/null -w '%{http_code}' --data-binary @- "
+        f"--cacert {PEBBLE_ROOT} {SITE}/api/v1/documents"
+    )
+    assert code == "413"
+
+
 def test_the_settings_are_root_s_and_readable_by_invoice_ninja_only(host, secret_of):
     env = host.file("/etc/invoiceninja/env")
     assert (env.user, env.group, env.mode) == ("root", "invoiceninja", 0o640)
