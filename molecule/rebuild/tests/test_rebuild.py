@@ -148,9 +148,11 @@ def test_invoice_ninja_s_logo_is_back_unchanged_and_served(host):
     logo = "/var/lib/invoiceninja/storage/app/public/logo.png"
     assert host.check_output(f"sha256sum {logo} | cut -d' ' -f1") == BEFORE["logo_sha256"]
     assert host.file(logo).user == "invoiceninja"
-    served = host.check_output(
-        f"curl -sS -f --cacert {PEBBLE_ROOT} https://factures.collectif.test/storage/logo.png | sha256sum"
+    host.check_output(
+        f"curl -sS -f --cacert {PEBBLE_ROOT} -o /root/served-logo.png "
+        "https://factures.collectif.test/storage/logo.png"
     )
+    served = host.check_output("sha256sum /root/served-logo.png && rm /root/served-logo.png")
     assert served.split()[0] == BEFORE["logo_sha256"]
 
 
