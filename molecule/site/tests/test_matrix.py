@@ -356,6 +356,18 @@ def test_turn_over_tls_refuses_ciphers_outside_the_profile(host):
     assert "Cipher is ECDHE-" in strong.stdout, strong.stdout + strong.stderr
 
 
+@pytest.mark.parametrize("version", ["-tls1", "-tls1_1"])
+def test_turn_over_tls_refuses_old_versions_at_once(host, version):
+    """An old client gets its refusal, not silence: coturn's own no-tlsv1 options would
+    leave it waiting until it gives up (`timeout` ends the wait with 124)."""
+    old = host.run(
+        f"timeout 10 openssl s_client -connect 127.0.0.1:5349 -servername turn.collectif.test "
+        f"{version} -cipher DEFAULT@SECLEVEL=0 </dev/null"
+    )
+    assert old.rc not in (0, 124), old.stdout + old.stderr
+    assert "Cipher is (NONE)" in old.stdout, old.stdout
+
+
 def test_turn_over_tls_presents_the_acme_certificate(host):
     connect = "openssl s_client -connect 127.0.0.1:5349 -servername turn.collectif.test"
     out = host.run(f"{connect} -CAfile {PEBBLE_ROOT} -verify_return_error </dev/null")
