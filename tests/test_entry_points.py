@@ -149,7 +149,9 @@ CASES = {
             "nextcloud_user_name": "dominique",
             "nextcloud_user_password": "x" * 20,
             "nextcloud_user_plan": "premium",
-            "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
+            "collectif_plans": [
+                {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 GB"}
+            ],
         },
         "the plan 'premium' must be one of collectif_plans (essentiel)",
     ),

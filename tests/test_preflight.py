@@ -14,7 +14,9 @@ GOOD = {
     "collectif_admin_email": "bureau@asso-exemple.fr",
     "collectif_environment": "production",
     "collectif_project_settings": True,
-    "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 GB"}],
+    "collectif_plans": [
+        {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 GB"}
+    ],
     "base_admin_users": [{"name": "camille", "ssh_keys": [KEY]}],
     "collectif_secret_key": "3f9c1a7e52d08b64" * 4,
     "nginx_sites": [{"name": "accueil", "server_names": ["asso-exemple.fr"], "return": "204"}],

@@ -20,7 +20,9 @@ def test_several_problems_reported_together():
         {
             "collectif_domain": "Example.org",
             "collectif_admin_email": "bureau",
-            "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 Go"}],
+            "collectif_plans": [
+                {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 Go"}
+            ],
         }
     )
     assert len(lines) == 3
@@ -39,8 +41,8 @@ def test_several_problems_reported_together():
 
 def test_plans_need_unique_names():
     plans = [
-        {"name": "essentiel", "nextcloud_quota": "5 GB"},
-        {"name": "essentiel", "nextcloud_quota": "50 GB"},
+        {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 GB"},
+        {"name": "essentiel", "fee": 45, "services": ["cloud"], "nextcloud_quota": "50 GB"},
     ]
     assert check({"collectif_plans": plans}) == [
         "collectif_plans[1].name: 'essentiel' is used by two plans. "

@@ -5,7 +5,7 @@ attempt to reach a host; the valid inventory shows that it does fire."""
 from __future__ import annotations
 
 import pytest
-from conftest import ASSOCIATION, KEY, tripwire_hosts
+from conftest import ASSOCIATION, KEY, ROOT, tripwire_hosts
 
 
 def said_once_and_stopped(run, expected: list[str]) -> None:
@@ -39,7 +39,9 @@ BROKEN = {
             **ASSOCIATION,
             "collectif_domain": "Example.org",
             "collectif_admin_email": "bureau",
-            "collectif_plans": [{"name": "essentiel", "nextcloud_quota": "5 Go"}],
+            "collectif_plans": [
+                {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 Go"}
+            ],
         },
         None,
         [
@@ -316,3 +318,28 @@ def test_the_login_the_stamps_the_window_and_a_short_password(run_against):
     ]
     said_once_and_stopped(run, expected)
     assert "court" not in run.output
+
+
+EXAMPLE_MEMBERS = (ROOT / "inventories/example/group_vars/all/members.yml").read_text()
+MEMBERS_FILE = "group_vars/all/members.yml"
+
+
+def test_the_example_members_file_passes(run_against):
+    """The members file as Ansible reads it: its dates are YAML dates."""
+    run = run_against(ASSOCIATION, extra_files={MEMBERS_FILE: EXAMPLE_MEMBERS})
+    assert "The inventory has" not in run.output, run.output
+    assert run.reached.strip() == "asso1", run.output
+
+
+def test_an_unknown_plan_and_a_login_taken_twice_stop_the_run(run_against):
+    broken = EXAMPLE_MEMBERS.replace("plan: etendu", "plan: grand").replace(
+        "login: sam", "login: Dominique"
+    )
+    said_once_and_stopped(
+        run_against(ASSOCIATION, extra_files={MEMBERS_FILE: broken}),
+        [
+            "- collectif_members[0].plan: 'grand' is not a plan of collectif_plans "
+            "(essentiel, etendu).",
+            "- collectif_members[1].login: 'Dominique' is the login of collectif_members[0] too",
+        ],
+    )

@@ -22,6 +22,7 @@ from . import (
     invoiceninja,
     jitsi,
     matrix,
+    members,
     sites,
     variables,
     web,
@@ -58,6 +59,7 @@ def problems(
     checked = Host(host, values, groups, places)
     found = (
         association.problems(checked)
+        + members.problems(checked)
         + inventory_groups.problems(checked)
         + variables.problems(checked)
     )

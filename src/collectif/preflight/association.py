@@ -1,13 +1,13 @@
 """The association's own values (group_vars/all/association.yml), checked on every host:
-its domain and address, its environment, its plans, its artifact mirror, and the secret
-key when the host runs a service that derives passwords from it."""
+its domain and address, its environment, its artifact mirror, and the secret key when the
+host runs a service that derives passwords from it. The plans are members.py's."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from .. import secrets, validators
-from .common import ENVIRONMENTS, Host, Problem, check, named_items
+from .common import ENVIRONMENTS, Host, Problem, check
 
 # The values every inventory gives, with an example for the message when one is missing.
 REQUIRED = (
@@ -62,7 +62,7 @@ def problems(host: Host) -> list[Problem]:
                 f"{host.places.inventory}/group_vars/all",
             )
         )
-    return found + _plans(host.vars.get("collectif_plans", []), where) + _stamps(host, where)
+    return found + _stamps(host, where)
 
 
 def _stamps(host: Host, where: str) -> list[Problem]:
@@ -169,23 +169,6 @@ def _real_address(address: str) -> bool:
     except ValueError:
         name = address.lower().rstrip(".")
         return "." in name and not name.endswith(LOCAL_SUFFIXES)
-
-
-def _plans(plans: object, where: str) -> list[Problem]:
-    items, found = named_items(
-        plans,
-        "collectif_plans",
-        "plans (name, nextcloud_quota)",
-        "a name and a nextcloud_quota",
-        "'{name}' is used by two plans",
-        where,
-        name_rule=validators.slug_problem,
-    )
-    for label, plan in items:
-        found += check(
-            f"{label}.nextcloud_quota", plan.get("nextcloud_quota"), validators.quota_problem, where
-        )
-    return found
 
 
 def needs_secret_key(host: Host) -> bool:

@@ -1,0 +1,318 @@
+"""The association's plans (collectif_plans) and its members (collectif_members, in the
+inventory's group_vars/all/members.yml), checked on every host.
+
+A plan names the services it gives and its yearly fee; a member has a login, a name, an
+e-mail, a plan and a state. A login must suit every service of the member's plan, and the
+services' own accounts and namespaces are never a member's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .. import bridges, validators
+from .common import Host, Problem, as_list, check, named_items
+
+# What a plan may give, and what each word means for the member.
+SERVICES = {
+    "cloud": "a Nextcloud account with the plan's nextcloud_quota",
+    "matrix": "a Matrix account (chat in Element)",
+    "bridges": "the WhatsApp, Signal, Telegram and Messenger bridges on that Matrix account",
+    "blog": "their own WordPress site",
+    "video": "a Jitsi Meet account that opens rooms",
+}
+STATES = ("active", "suspended", "gone")
+# Logins no member gets: the system's and the services' own accounts, and the mailboxes
+# RFC 2142 gives a domain's operators.
+RESERVED = frozenset(
+    {
+        "abuse",
+        "admin",
+        "administrator",
+        "anonymous",
+        "collectif",  # Ansible's own account on Synapse
+        "guest",
+        "hostmaster",
+        "mailer-daemon",
+        "nobody",
+        "noreply",
+        "no-reply",
+        "postmaster",
+        "root",
+        "security",
+        "webmaster",
+        "www-data",
+    }
+    | validators.JITSI_RESERVED
+)
+# The service roles' own administrators, by the variable that names them (and its default).
+SERVICE_ADMINS = (("nextcloud_admin_user", "admin"), ("wordpress_admin_user", "admin"))
+# A login as every service takes it: lowercase letters, digits and . _ -, from a letter.
+_LOGIN = re.compile(r"^[a-z][a-z0-9._-]{0,31}$")
+_NAME = re.compile(r"^[^\x00-\x1f<>]{1,100}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def problems(host: Host) -> list[Problem]:
+    plans = host.vars.get("collectif_plans", [])
+    found = _plans(plans, host.places.association)
+    known = {str(plan.get("name")): plan for plan in as_list(plans) if isinstance(plan, Mapping)}
+    return found + _members(host, known)
+
+
+def _plans(plans: Any, where: str) -> list[Problem]:
+    items, found = named_items(
+        plans,
+        "collectif_plans",
+        "plans (name, fee, services, nextcloud_quota)",
+        "a name, a fee and services",
+        "'{name}' is used by two plans",
+        where,
+        name_rule=validators.slug_problem,
+    )
+    for label, plan in items:
+        fee = plan.get("fee")
+        if fee is None:
+            found.append(
+                Problem(
+                    f"{label}.fee",
+                    "is required: the yearly fee in euros, such as 20 (0 for a free plan)",
+                    where,
+                )
+            )
+        elif isinstance(fee, bool) or not isinstance(fee, int | float) or fee < 0:
+            found.append(
+                Problem(
+                    f"{label}.fee",
+                    f"'{fee}' is not a yearly fee: write the amount in euros, such as 20 "
+                    "(0 for a free plan)",
+                    where,
+                )
+            )
+        services = plan.get("services")
+        if not isinstance(services, list):
+            found.append(
+                Problem(
+                    f"{label}.services",
+                    "must list what the plan gives, among "
+                    f"{', '.join(SERVICES)} ([] for a plan that gives none)",
+                    where,
+                )
+            )
+            services = []
+        for index, service in enumerate(services):
+            if service not in SERVICES:
+                found.append(
+                    Problem(f"{label}.services[{index}]", _unknown_service(service), where)
+                )
+        if "bridges" in services and "matrix" not in services:
+            found.append(
+                Problem(
+                    f"{label}.services",
+                    "gives bridges without matrix: the bridges bring chats into a Matrix "
+                    "account; add matrix",
+                    where,
+                )
+            )
+        quota = plan.get("nextcloud_quota")
+        if "cloud" in services:
+            found += check(f"{label}.nextcloud_quota", quota, validators.quota_problem, where)
+        elif quota is not None:
+            found.append(
+                Problem(
+                    f"{label}.nextcloud_quota",
+                    "is given but the plan has no cloud; add cloud to its services, or remove "
+                    "the quota",
+                    where,
+                )
+            )
+    return found
+
+
+def _unknown_service(service: Any) -> str:
+    guess = difflib.get_close_matches(str(service), list(SERVICES), n=1)
+    hint = f" Did you mean {guess[0]}?" if guess else ""
+    known = "; ".join(f"{word}: {meaning}" for word, meaning in SERVICES.items())
+    return f"'{service}' is not a service a plan gives ({known}).{hint}"
+
+
+def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
+    where = f"{host.places.inventory}/group_vars/all/members.yml"
+    members = host.vars.get("collectif_members", [])
+    if not isinstance(members, list):
+        return [
+            Problem(
+                "collectif_members", "must be a list of members (login, name, e-mail, plan)", where
+            )
+        ]
+    reserved = RESERVED | {
+        str(host.vars.get(variable, default)) for variable, default in SERVICE_ADMINS
+    }
+    found: list[Problem] = []
+    logins: dict[str, str] = {}
+    emails: dict[str, str] = {}
+    for index, member in enumerate(members):
+        label = f"collectif_members[{index}]"
+        if not isinstance(member, Mapping):
+            found.append(Problem(label, "must have a login, a name, an e-mail and a plan", where))
+            continue
+        login = member.get("login")
+        refused = _login(f"{label}.login", login, reserved, where)
+        found += refused
+        found += check(f"{label}.email", member.get("email"), validators.email_problem, where)
+        found += check(f"{label}.name", member.get("name"), _name_problem, where)
+        plan = member.get("plan")
+        if plan not in plans:
+            found.append(Problem(f"{label}.plan", _unknown_plan(plan, plans), where))
+        elif not refused:
+            found += _login_for_plan(f"{label}.login", login, str(plan), plans[plan], where)
+        state = member.get("state", "active")
+        if state not in STATES:
+            found.append(
+                Problem(f"{label}.state", f"'{state}' is not one of {', '.join(STATES)}", where)
+            )
+        found += _dates(label, member, plans, where)
+        for field, what, seen in (("login", "login", logins), ("email", "e-mail", emails)):
+            value = member.get(field)
+            if not isinstance(value, str) or not value:
+                continue
+            if value.lower() in seen:
+                found.append(
+                    Problem(
+                        f"{label}.{field}",
+                        f"'{value}' is the {what} of {seen[value.lower()]} too (capitals "
+                        f"aside): each member has their own {what}",
+                        where,
+                    )
+                )
+            seen.setdefault(value.lower(), label)
+    return found
+
+
+def _login(
+    variable: str, login: Any, reserved: frozenset[str] | set[str], where: str
+) -> list[Problem]:
+    if not isinstance(login, str) or not _LOGIN.match(login):
+        return [
+            Problem(
+                variable,
+                f"'{login}' is not a login: lowercase letters a-z, digits and . _ -, starting "
+                "with a letter, at most 32 characters, no spaces or accents",
+                where,
+            )
+        ]
+    if login in reserved:
+        return [
+            Problem(
+                variable, f"'{login}' is kept for the server's own accounts; choose another", where
+            )
+        ]
+    bridge = bridges.reserved_localpart(login)
+    if bridge is not None:
+        return [
+            Problem(
+                variable,
+                f"'{login}' belongs to the {bridge.display} bridge's accounts on Matrix "
+                f"({bridge.bot}, {bridge.network}_...); choose another",
+                where,
+            )
+        ]
+    return []
+
+
+def _login_for_plan(
+    variable: str, login: str, name: str, plan: Mapping[str, Any], where: str
+) -> list[Problem]:
+    """What a service of the plan refuses in a login the general rule accepts."""
+    services = as_list(plan.get("services"))
+    rules = (
+        ("matrix", validators.matrix_login_problem),
+        ("video", validators.jitsi_login_problem),
+        ("blog", validators.wordpress_login_problem),
+    )
+    found = []
+    for service, rule in rules:
+        message = rule(login) if service in services else None
+        if message is not None:
+            found.append(Problem(variable, f"plan {name} gives {service}, and {message}", where))
+    return found
+
+
+def _unknown_plan(plan: Any, plans: Mapping[str, Any]) -> str:
+    guess = difflib.get_close_matches(str(plan), list(plans), n=1)
+    hint = f" Did you mean {guess[0]}?" if guess else ""
+    return f"'{plan}' is not a plan of collectif_plans ({', '.join(plans) or 'none'}).{hint}"
+
+
+def _name_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip() or not _NAME.match(value):
+        return (
+            f"'{value}' is not a name: write the member's name as they sign, such as Camille Martin"
+        )
+    return None
+
+
+def _date(value: Any) -> datetime.date | None:
+    """A date as YAML reads it (2026-09-01), or as text in that form."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _dates(
+    label: str, member: Mapping[str, Any], plans: Mapping[str, Any], where: str
+) -> list[Problem]:
+    """`since` (the day they joined) and `history` (each change: its date, the plan or
+    the state from that day on), oldest first."""
+    found = []
+    since = member.get("since")
+    if since is not None and _date(since) is None:
+        found.append(Problem(f"{label}.since", _not_a_date(since), where))
+    history = member.get("history", [])
+    if not isinstance(history, list):
+        changes = "must be a list of changes (date, and plan or state)"
+        return [*found, Problem(f"{label}.history", changes, where)]
+    last = _date(since)
+    for index, change in enumerate(history):
+        item = f"{label}.history[{index}]"
+        if not isinstance(change, Mapping) or not ({"plan", "state"} & set(change)):
+            found.append(
+                Problem(item, "must have a date, and the plan or the state from that day", where)
+            )
+            continue
+        day = _date(change.get("date"))
+        if day is None:
+            found.append(Problem(f"{item}.date", _not_a_date(change.get("date")), where))
+        elif last is not None and day < last:
+            found.append(
+                Problem(
+                    f"{item}.date",
+                    f"{day} comes before {last}: list the changes oldest first",
+                    where,
+                )
+            )
+        last = day or last
+        if "plan" in change and change["plan"] not in plans:
+            found.append(Problem(f"{item}.plan", _unknown_plan(change["plan"], plans), where))
+        if "state" in change and change["state"] not in STATES:
+            found.append(
+                Problem(
+                    f"{item}.state", f"'{change['state']}' is not one of {', '.join(STATES)}", where
+                )
+            )
+    return found
+
+
+def _not_a_date(value: Any) -> str:
+    return f"'{value}' is not a date: write it as year-month-day, such as 2026-09-01"
