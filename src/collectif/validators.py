@@ -361,6 +361,25 @@ def wordpress_login_problem(value: Any) -> str | None:
     return None
 
 
+# A pinned release: its version (X.Y.Z, a suffix allowed: 1.2.3-rc1) and its archive's sum.
+_RELEASE_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9]+)?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def release_version_problem(value: Any) -> str | None:
+    """A release's version as the roles pin one: 5.11.81, 31.0.9, 1.2.3-rc1."""
+    if not isinstance(value, str) or not _RELEASE_VERSION.match(value):
+        return f"'{value}' is not a version like 5.11.81 (three numbers, as text)"
+    return None
+
+
+def sha256_problem(value: Any) -> str | None:
+    """A release's checksum, as sha256sum prints it."""
+    if not isinstance(value, str) or not _SHA256.match(value):
+        return "is not a sha256 (64 lowercase hexadecimal characters, as sha256sum prints)"
+    return None
+
+
 # The rules roles apply through the collection collectif.core: `x is collectif.core.<name>`
 # and `x | collectif.core.problem('<name>')` (the same sentence preflight prints).
 PROBLEMS: dict[str, Callable[[Any], str | None]] = {
@@ -383,4 +402,6 @@ PROBLEMS: dict[str, Callable[[Any], str | None]] = {
     "php_extensions": php.unknown_extensions_problem,
     "secret_key": secrets.key_problem,
     "bridge": bridges.network_problem,
+    "release_version": release_version_problem,
+    "sha256": sha256_problem,
 }

@@ -3,15 +3,12 @@ sends through, and its pinned release (version and checksum change together)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .. import validators
 from .common import Host, Problem, check
 
 ROLES = ("invoiceninja",)
-_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9]+)?$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -60,18 +57,10 @@ def _release(host: Host, where: str) -> list[Problem]:
     version = host.vars.get("invoiceninja_version")
     sha256 = host.vars.get("invoiceninja_sha256")
     found: list[Problem] = []
-    if version is not None and not _VERSION.match(str(version)):
-        found.append(
-            Problem("invoiceninja_version", f"'{version}' is not a version like 5.11.81", where)
-        )
-    if sha256 is not None and not _SHA256.match(str(sha256)):
-        found.append(
-            Problem(
-                "invoiceninja_sha256",
-                "is not a sha256 (64 lowercase hexadecimal characters, as sha256sum prints)",
-                where,
-            )
-        )
+    if version is not None:
+        found += check("invoiceninja_version", version, validators.release_version_problem, where)
+    if sha256 is not None:
+        found += check("invoiceninja_sha256", sha256, validators.sha256_problem, where)
     if version is not None and sha256 is None:
         found.append(
             Problem(
