@@ -68,7 +68,7 @@ def test_the_state_is_active_unless_said():
 def test_an_unknown_plan_is_named_with_the_plans_and_a_guess():
     assert members(member(plan="etendue")) == [
         "collectif_members[0].plan: 'etendue' is not a plan of collectif_plans "
-        f"(essentiel, etendu, soutien). Did you mean etendu?. {MEMBERS_FILE}"
+        f"(essentiel, etendu, soutien); the closest is etendu. {MEMBERS_FILE}"
     ]
 
 
@@ -220,4 +220,4 @@ def test_a_plan_says_its_fee_and_services(plan, line):
 def test_an_unknown_service_is_explained_with_a_guess():
     (line,) = members(plans=[{"name": "petit", "fee": 5, "services": ["videos"]}])
     assert "video: a Jitsi Meet account that opens rooms" in line
-    assert "Did you mean video?" in line
+    assert "; the closest is video." in line

@@ -339,7 +339,7 @@ def test_an_unknown_plan_and_a_login_taken_twice_stop_the_run(run_against):
         run_against(ASSOCIATION, extra_files={MEMBERS_FILE: broken}),
         [
             "- collectif_members[0].plan: 'grand' is not a plan of collectif_plans "
-            "(essentiel, etendu).",
+            "(essentiel, etendu). Set it in",
             "- collectif_members[1].login: 'Dominique' is the login of collectif_members[0] too",
         ],
     )

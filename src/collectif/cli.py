@@ -11,6 +11,10 @@
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
+    collectif member -i ... list                the members: plan, state, since when
+    collectif member -i ... add LOGIN --name "Camille Martin" --email camille@... --plan P
+    collectif member -i ... plan LOGIN PLAN     a new plan, from today (or --date)
+    collectif member -i ... suspend|resume|remove LOGIN    a new state, dated
     collectif demo                              the local demo (scripts/demo)
 
 Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
@@ -19,6 +23,7 @@ Arguments after the command go to ansible-playbook (for example --tags, --limit,
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import shlex
 import sys
@@ -29,7 +34,7 @@ from typing import Any
 
 import ansible_runner
 
-from . import inventory_files, secrets
+from . import inventory_files, members, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,8 +87,79 @@ def parser() -> argparse.ArgumentParser:
         choices=sorted(secrets.showable()),
         help="print this password, derived from the key (it goes to your terminal only)",
     )
+    _member_parser(commands)
     commands.add_parser("demo", help="start or update the local demo server")
     return top
+
+
+def _member_parser(commands: Any) -> None:
+    member = commands.add_parser(
+        "member",
+        help="keep the members file (group_vars/all/members.yml): add, plan, suspend...",
+        description="Keep the association's register of members, group_vars/all/members.yml "
+        "of the inventory: each change is checked with the preflight's rules, dated, and "
+        "written keeping the file's comments. / Tenir le registre des membres.",
+    )
+    member.add_argument("-i", "--inventory", required=True, help="the inventory directory")
+    actions = member.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="each member's plan, state and the day they joined")
+    add = actions.add_parser("add", help="a new member, active from today (or --date)")
+    add.add_argument("login", help="lowercase letters, digits and . _ -, from a letter")
+    add.add_argument("--name", required=True, help="as the member signs")
+    add.add_argument("--email", required=True)
+    add.add_argument("--plan", required=True, help="a plan of collectif_plans")
+    plan = actions.add_parser("plan", help="move a member to another plan")
+    plan.add_argument("login")
+    plan.add_argument("plan")
+    dated = [add, plan]
+    for change, summary in (
+        ("suspend", "suspend an active member (fees unpaid...)"),
+        ("resume", "make a suspended or gone member active again"),
+        ("remove", "mark a member gone (left the association); nothing is deleted"),
+    ):
+        dated.append(actions.add_parser(change, help=summary))
+        dated[-1].add_argument("login")
+    for action in dated:
+        action.add_argument(
+            "--date",
+            type=datetime.date.fromisoformat,
+            default=datetime.date.today(),
+            help="the day the change took effect, year-month-day (default: today)",
+        )
+
+
+def member_command(args: argparse.Namespace) -> int:
+    """`collectif member`: one change to the register, or its list."""
+    try:
+        register = members.load(Path(args.inventory))
+        if args.action == "list":
+            table = [("login", "name", "plan", "state", "since"), *members.rows(register)]
+            widths = [max(len(row[i]) for row in table) for i in range(5)]
+            for row in table:
+                cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+                print("  ".join(cells).rstrip())
+            return 0
+        if args.action == "add":
+            members.add(register, args.login, args.name, args.email, args.plan, args.date)
+            said = (
+                f"{args.login} added on plan {args.plan} from {args.date} / "
+                f"{args.login} ajouté·e en formule {args.plan} dès le {args.date}"
+            )
+        elif args.action == "plan":
+            old = members.change_plan(register, args.login, args.plan, args.date)
+            said = (
+                f"{args.login}: plan {old} -> {args.plan} from {args.date} / "
+                f"formule {old} -> {args.plan} dès le {args.date}"
+            )
+        else:
+            state = members.change_state(register, args.login, args.action, args.date)
+            said = f"{args.login}: {state} from {args.date} / {state} dès le {args.date}"
+    except members.Refused as refused:
+        print(f"collectif member: {refused}")
+        return 2
+    members.save(register)
+    print(f"collectif member: {said} ({register.path})")
+    return 0
 
 
 def make_secrets(inventory: str) -> int:
@@ -173,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
+    if args.command == "member":
+        return member_command(args)
     if args.command == "secrets":
         if args.show:
             return show_secret(args.inventory, args.show)

@@ -16,11 +16,11 @@ from . import secrets
 VAULT_HEADER = "$ANSIBLE_VAULT"
 
 
-class _Loader(yaml.SafeLoader):
+class AnsibleLoader(yaml.SafeLoader):
     """YAML as Ansible reads it: its own tags (!vault, !unsafe) are values, not errors."""
 
 
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+AnsibleLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def problems(inventory: Path, config_home: Path | None = None) -> list[str]:
@@ -36,7 +36,7 @@ def problems(inventory: Path, config_home: Path | None = None) -> list[str]:
         if text.startswith(VAULT_HEADER):
             continue  # encrypted: the vault's own check below
         try:
-            yaml.load(text, Loader=_Loader)  # a SafeLoader: builds no objects
+            yaml.load(text, Loader=AnsibleLoader)  # a SafeLoader: builds no objects
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -135,9 +135,9 @@ def _plans(plans: Any, where: str) -> list[Problem]:
 
 def _unknown_service(service: Any) -> str:
     guess = difflib.get_close_matches(str(service), list(SERVICES), n=1)
-    hint = f" Did you mean {guess[0]}?" if guess else ""
+    hint = f"; the closest is {guess[0]}" if guess else ""
     known = "; ".join(f"{word}: {meaning}" for word, meaning in SERVICES.items())
-    return f"'{service}' is not a service a plan gives ({known}).{hint}"
+    return f"'{service}' is not a service a plan gives ({known}){hint}"
 
 
 def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
@@ -244,8 +244,8 @@ def _login_for_plan(
 
 def _unknown_plan(plan: Any, plans: Mapping[str, Any]) -> str:
     guess = difflib.get_close_matches(str(plan), list(plans), n=1)
-    hint = f" Did you mean {guess[0]}?" if guess else ""
-    return f"'{plan}' is not a plan of collectif_plans ({', '.join(plans) or 'none'}).{hint}"
+    hint = f"; the closest is {guess[0]}" if guess else ""
+    return f"'{plan}' is not a plan of collectif_plans ({', '.join(plans) or 'none'}){hint}"
 
 
 def _name_problem(value: Any) -> str | None:

@@ -1,0 +1,209 @@
+"""The members file (group_vars/all/members.yml of an inventory), edited by `collectif member`.
+
+The file is the association's register: each member's plan and state, the day they joined
+and each change since. Edits keep its comments, order and layout (a round trip through
+ruamel.yaml), are checked with the preflight's rules before the file is written, and a
+change is dated (today, unless the volunteer gives the day it took effect).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .inventory_files import AnsibleLoader
+from .preflight import members as rules
+from .preflight.common import Host, Places
+
+FILE = Path("group_vars") / "all" / "members.yml"
+HEADER = """\
+---
+# The association's members: login, name, e-mail, plan (collectif_plans), state (active,
+# suspended, gone), the day they joined and each change since. `collectif member` keeps it.
+# Les membres de l'association : identifiant, nom, adresse, formule, état (active,
+# suspended, gone), date d'adhésion et chaque changement depuis. `collectif member` le tient.
+collectif_members: []
+"""
+# What each state change needs the member to be in, and the state it leads to.
+CHANGES = {
+    "suspend": (("active",), "suspended"),
+    "resume": (("suspended", "gone"), "active"),
+    "remove": (("active", "suspended"), "gone"),
+}
+
+
+class Refused(Exception):
+    """A change the register cannot take: the file is left as it was."""
+
+
+@dataclass
+class Register:
+    """One inventory's members file, loaded for a round trip."""
+
+    inventory: Path
+    document: CommentedMap
+
+    @property
+    def path(self) -> Path:
+        return self.inventory / FILE
+
+    @property
+    def members(self) -> CommentedSeq:
+        listed = self.document.get("collectif_members")
+        if not isinstance(listed, CommentedSeq) or (not listed and listed.fa.flow_style()):
+            listed = CommentedSeq()  # block style, the file's own, from the first member
+            self.document["collectif_members"] = listed
+        return listed
+
+    def find(self, login: str) -> CommentedMap:
+        for member in self.members:
+            if isinstance(member, Mapping) and member.get("login") == login:
+                return member
+        known = ", ".join(str(m.get("login")) for m in self.members if isinstance(m, Mapping))
+        raise Refused(
+            f"no member '{login}' in {self.path} (members: {known or 'none'}) / "
+            f"aucun membre '{login}'"
+        )
+
+
+def _yaml() -> YAML:
+    handler = YAML()  # round trip: comments, order, quotes
+    handler.preserve_quotes = True
+    handler.indent(mapping=2, sequence=4, offset=2)
+    handler.width = 100
+    handler.explicit_start = True  # "---", as every YAML file of an inventory
+    return handler
+
+
+def load(inventory: Path) -> Register:
+    path = inventory / FILE
+    text = path.read_text() if path.exists() else HEADER
+    document = _yaml().load(text)
+    if not isinstance(document, CommentedMap):
+        raise Refused(f"{path}: is not a mapping with collectif_members / n'est pas lisible")
+    return Register(inventory, document)
+
+
+def save(register: Register) -> None:
+    register.path.parent.mkdir(parents=True, exist_ok=True)
+    with register.path.open("w") as out:
+        _yaml().dump(register.document, out)
+
+
+def plans(inventory: Path) -> list[Any]:
+    """The plans the inventory's hosts see: the project's, unless association.yml sets its own."""
+    found: list[Any] = []
+    for name in ("00-project.yml", "association.yml"):
+        path = inventory / "group_vars" / "all" / name
+        if path.exists():
+            values = yaml.load(path.read_text(), Loader=AnsibleLoader) or {}
+            if isinstance(values, Mapping) and "collectif_plans" in values:
+                found = values["collectif_plans"]
+    return found
+
+
+def problems(register: Register) -> list[str]:
+    """The preflight's lines about these plans and members."""
+    host = Host(
+        "members",
+        {
+            "collectif_plans": plans(register.inventory),
+            "collectif_members": _plain(register.members),
+        },
+        {},
+        Places(str(register.inventory), "members"),
+    )
+    return [str(problem) for problem in rules.problems(host)]
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented values as the plain ones Ansible hands the preflight."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def checked(register: Register, before: list[str]) -> None:
+    """Refuse the change when it brings a problem the file did not have."""
+    new = [line for line in problems(register) if line not in before]
+    if new:
+        raise Refused(
+            "the change is refused, nothing written / changement refusé:\n- " + "\n- ".join(new)
+        )
+
+
+def add(
+    register: Register, login: str, name: str, email: str, plan: str, day: datetime.date
+) -> None:
+    before = problems(register)
+    member = CommentedMap(
+        [
+            ("login", login),
+            ("name", name),
+            ("email", email),
+            ("plan", plan),
+            ("state", "active"),
+            ("since", day),
+        ]
+    )
+    register.members.append(member)
+    checked(register, before)
+
+
+def change_plan(register: Register, login: str, plan: str, day: datetime.date) -> str:
+    before = problems(register)
+    member = register.find(login)
+    old = member.get("plan")
+    if old == plan:
+        raise Refused(f"{login} is already on plan {plan} / est déjà en formule {plan}")
+    member["plan"] = plan
+    _record(member, day, "plan", plan)
+    checked(register, before)
+    return str(old)
+
+
+def change_state(register: Register, login: str, change: str, day: datetime.date) -> str:
+    before = problems(register)
+    member = register.find(login)
+    allowed, state = CHANGES[change]
+    current = member.get("state", "active")
+    if current not in allowed:
+        raise Refused(
+            f"{login} is {current}: {change} applies to a member who is {' or '.join(allowed)} "
+            f"/ {login} est {current}"
+        )
+    member["state"] = state
+    _record(member, day, "state", state)
+    checked(register, before)
+    return state
+
+
+def _record(member: CommentedMap, day: datetime.date, field: str, value: str) -> None:
+    history = member.get("history")
+    if not isinstance(history, CommentedSeq):
+        history = CommentedSeq()
+        member["history"] = history
+    entry = CommentedMap([("date", day), (field, value)])
+    entry.fa.set_flow_style()
+    history.append(entry)
+
+
+def rows(register: Register) -> list[tuple[str, ...]]:
+    """login, name, plan, state and since, for `collectif member list`."""
+    return [
+        tuple(
+            str(member.get(field, "active" if field == "state" else ""))
+            for field in ("login", "name", "plan", "state", "since")
+        )
+        for member in register.members
+        if isinstance(member, Mapping)
+    ]

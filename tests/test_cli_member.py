@@ -1,0 +1,188 @@
+"""`collectif member`: the members file kept by the command line, on a copy of the example
+inventory's file. Each change is checked with the preflight's rules before anything is
+written, dated, and written back with the file's comments and layout."""
+
+import datetime
+import shutil
+
+import pytest
+import yaml
+from conftest import ASSOCIATION, ROOT, make_inventory
+
+from collectif import cli, members
+
+EXAMPLE = ROOT / "inventories" / "example" / "group_vars" / "all" / "members.yml"
+TODAY = datetime.date.today().isoformat()
+
+
+@pytest.fixture
+def inventory(tmp_path):
+    directory = make_inventory(tmp_path / "inventory", ASSOCIATION)
+    shutil.copy(EXAMPLE, directory / "group_vars" / "all" / "members.yml")
+    return directory
+
+
+def member(inventory, *args):
+    return cli.main(["member", "-i", str(inventory), *args])
+
+
+def listed(inventory):
+    text = (inventory / "group_vars" / "all" / "members.yml").read_text()
+    return {m["login"]: m for m in yaml.safe_load(text)["collectif_members"]}
+
+
+def text(inventory):
+    return (inventory / "group_vars" / "all" / "members.yml").read_text()
+
+
+def test_adding_a_member_keeps_the_files_comments_and_layout(inventory, capsys):
+    before = text(inventory)
+    assert (
+        member(
+            inventory,
+            "add",
+            "camille",
+            "--name",
+            "Camille Martin",
+            "--email",
+            "camille@example.org",
+            "--plan",
+            "etendu",
+        )
+        == 0
+    )
+    after = text(inventory)
+    assert after.startswith(before.rstrip("\n"))  # everything before is kept, as written
+    assert after[len(before.rstrip("\n")) :] == (
+        "\n  - login: camille\n    name: Camille Martin\n    email: camille@example.org\n"
+        f"    plan: etendu\n    state: active\n    since: {TODAY}\n"
+    )
+    assert listed(inventory)["camille"]["since"] == datetime.date.today()
+    assert "camille added on plan etendu" in capsys.readouterr().out
+
+
+def test_a_refused_member_leaves_the_file_as_it_was(inventory, capsys):
+    before = text(inventory)
+    assert (
+        member(
+            inventory,
+            "add",
+            "Sam",
+            "--name",
+            "Sam B",
+            "--email",
+            "SAM@example.org",
+            "--plan",
+            "grand",
+        )
+        == 2
+    )
+    out = capsys.readouterr().out
+    assert "nothing written" in out
+    for rule in (
+        "'Sam' is not a login",
+        "'grand' is not a plan",
+        "'Sam' is the login of collectif_members[1] too",
+        "'SAM@example.org' is the e-mail of collectif_members[1] too",
+    ):
+        assert rule in out, out
+    assert text(inventory) == before
+
+
+def test_a_login_too_short_for_the_plans_blog_is_refused(inventory, capsys):
+    assert (
+        member(
+            inventory, "add", "jo", "--name", "Jo", "--email", "jo@example.org", "--plan", "etendu"
+        )
+        == 2
+    )
+    assert "plan etendu gives blog" in capsys.readouterr().out
+    assert (
+        member(
+            inventory,
+            "add",
+            "jo",
+            "--name",
+            "Jo",
+            "--email",
+            "jo@example.org",
+            "--plan",
+            "essentiel",
+        )
+        == 0
+    )
+
+
+def test_a_plan_change_is_dated_in_the_history(inventory):
+    assert member(inventory, "plan", "dominique", "essentiel", "--date", "2026-12-05") == 0
+    found = listed(inventory)["dominique"]
+    assert found["plan"] == "essentiel"
+    assert found["history"] == [{"date": datetime.date(2026, 12, 5), "plan": "essentiel"}]
+    assert "      - {date: 2026-12-05, plan: essentiel}\n" in text(inventory)
+
+
+def test_the_same_plan_again_is_refused(inventory, capsys):
+    assert member(inventory, "plan", "dominique", "etendu") == 2
+    assert "dominique is already on plan etendu" in capsys.readouterr().out
+
+
+def test_suspend_resume_and_remove_follow_the_states(inventory, capsys):
+    assert member(inventory, "suspend", "sam") == 2  # already suspended
+    assert "sam is suspended: suspend applies to a member who is active" in capsys.readouterr().out
+    assert member(inventory, "resume", "sam") == 0
+    assert member(inventory, "remove", "dominique") == 0
+    assert member(inventory, "suspend", "dominique") == 2  # gone
+    found = listed(inventory)
+    assert (found["sam"]["state"], found["dominique"]["state"]) == ("active", "gone")
+    assert found["sam"]["history"][-1] == {"date": datetime.date.today(), "state": "active"}
+    assert found["dominique"]["email"] == "dominique@example.org"  # gone, not deleted
+
+
+def test_a_change_dated_before_the_last_one_is_refused(inventory, capsys):
+    assert member(inventory, "resume", "sam", "--date", "2026-01-01") == 2
+    assert "comes before 2026-10-01" in capsys.readouterr().out
+
+
+def test_an_unknown_member_is_named_with_the_known_ones(inventory, capsys):
+    assert member(inventory, "remove", "nobody") == 2
+    out = capsys.readouterr().out
+    assert "no member 'nobody'" in out
+    assert "(members: dominique, sam)" in out
+
+
+def test_the_list_shows_plan_state_and_since(inventory, capsys):
+    assert member(inventory, "list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["login", "name", "plan", "state", "since"]
+    assert lines[1].split() == [
+        "dominique",
+        "Dominique",
+        "Lefèvre",
+        "etendu",
+        "active",
+        "2025-09-01",
+    ]
+    assert lines[2].split() == ["sam", "Sam", "Nguyen", "essentiel", "suspended", "2024-01-15"]
+
+
+def test_an_inventory_without_the_file_gets_one_the_preflight_accepts(tmp_path):
+    inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
+    assert (
+        member(
+            inventory,
+            "add",
+            "camille",
+            "--name",
+            "Camille Martin",
+            "--email",
+            "camille@example.org",
+            "--plan",
+            "essentiel",
+        )
+        == 0
+    )
+    written = text(inventory)
+    assert written.startswith("---\n# The association's members")
+    assert "collectif_members:\n  - login: camille\n" in written
+    assert list(yaml.safe_load(written)) == ["collectif_members"]
+    assert members.problems(members.load(inventory)) == []
