@@ -163,6 +163,31 @@ def test_the_list_shows_plan_state_and_since(inventory, capsys):
         "2025-09-01",
     ]
     assert lines[2].split() == ["sam", "Sam", "Nguyen", "essentiel", "suspended", "2024-01-15"]
+    assert lines[4:] == [
+        "active 1 (etendu 1), suspended 1, gone 0; yearly dues of the active members: 45 EUR",
+        "actifs 1, suspendus 1, partis 0 ; cotisations annuelles des actifs : 45 EUR",
+    ]
+
+
+def test_the_dues_follow_the_plans_and_states(inventory, capsys):
+    member(inventory, "resume", "sam")
+    member(
+        inventory,
+        "add",
+        "camille",
+        "--name",
+        "Camille Martin",
+        "--email",
+        "camille@example.org",
+        "--plan",
+        "essentiel",
+    )
+    member(inventory, "remove", "dominique")
+    capsys.readouterr()
+    member(inventory, "list")
+    assert capsys.readouterr().out.splitlines()[-2] == (
+        "active 2 (essentiel 2), suspended 0, gone 1; yearly dues of the active members: 30 EUR"
+    )
 
 
 def test_an_inventory_without_the_file_gets_one_the_preflight_accepts(tmp_path):

@@ -102,7 +102,9 @@ def _member_parser(commands: Any) -> None:
     )
     member.add_argument("-i", "--inventory", required=True, help="the inventory directory")
     actions = member.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("list", help="each member's plan, state and the day they joined")
+    actions.add_parser(
+        "list", help="each member's plan, state and the day they joined; counts and dues"
+    )
     add = actions.add_parser("add", help="a new member, active from today (or --date)")
     add.add_argument("login", help="lowercase letters, digits and . _ -, from a letter")
     add.add_argument("--name", required=True, help="as the member signs")
@@ -138,6 +140,7 @@ def member_command(args: argparse.Namespace) -> int:
             for row in table:
                 cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
                 print("  ".join(cells).rstrip())
+            print("\n".join(["", *members.summary(register)]))
             return 0
         if args.action == "add":
             members.add(register, args.login, args.name, args.email, args.plan, args.date)

@@ -207,3 +207,27 @@ def rows(register: Register) -> list[tuple[str, ...]]:
         for member in register.members
         if isinstance(member, Mapping)
     ]
+
+
+def summary(register: Register) -> list[str]:
+    """Counts by state and by plan, and the yearly dues of the active members (each plan's
+    fee), in English and French."""
+    fees = {
+        str(plan.get("name")): plan.get("fee", 0)
+        for plan in plans(register.inventory)
+        if isinstance(plan, Mapping)
+    }
+    listed = [m for m in register.members if isinstance(m, Mapping)]
+    states = {
+        state: [m for m in listed if m.get("state", "active") == state] for state in rules.STATES
+    }
+    active = states["active"]
+    by_plan = {name: sum(1 for m in active if m.get("plan") == name) for name in fees}
+    dues = sum(fees.get(str(m.get("plan")), 0) for m in active)
+    counts = ", ".join(f"{name} {count}" for name, count in by_plan.items() if count)
+    return [
+        f"active {len(active)} ({counts or 'none'}), suspended {len(states['suspended'])}, "
+        f"gone {len(states['gone'])}; yearly dues of the active members: {dues:g} EUR",
+        f"actifs {len(active)}, suspendus {len(states['suspended'])}, partis "
+        f"{len(states['gone'])} ; cotisations annuelles des actifs : {dues:g} EUR",
+    ]
