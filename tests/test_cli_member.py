@@ -211,3 +211,18 @@ def test_an_inventory_without_the_file_gets_one_the_preflight_accepts(tmp_path):
     assert "collectif_members:\n  - login: camille\n" in written
     assert list(yaml.safe_load(written)) == ["collectif_members"]
     assert members.problems(members.load(inventory)) == []
+
+
+def test_the_list_shows_even_a_plan_whose_fee_preflight_refuses(inventory, capsys):
+    association = inventory / "group_vars" / "all" / "association.yml"
+    plans = [
+        {"name": "etendu", "fee": "45 €", "services": []},
+        {"name": "essentiel", "fee": 15, "services": []},
+    ]
+    association.write_text(association.read_text() + yaml.safe_dump({"collectif_plans": plans}))
+    assert member(inventory, "list") == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-2]
+        .endswith("yearly dues of the active members: 0 EUR")
+    )

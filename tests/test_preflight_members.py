@@ -221,3 +221,10 @@ def test_an_unknown_service_is_explained_with_a_guess():
     (line,) = members(plans=[{"name": "petit", "fee": 5, "services": ["videos"]}])
     assert "video: a Jitsi Meet account that opens rooms" in line
     assert "; the closest is video." in line
+
+
+def test_a_list_written_where_a_name_goes_is_one_line_not_a_traceback():
+    (line,) = members(member(plan=["etendu"]))
+    assert line.startswith("collectif_members[0].plan: '['etendu']' is not a plan")
+    (line,) = members(plans=[{"name": "petit", "fee": 5, "services": [["cloud"]]}])
+    assert line.startswith("collectif_plans[0].services[0]: '['cloud']' is not a service")

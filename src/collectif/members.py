@@ -213,7 +213,7 @@ def summary(register: Register) -> list[str]:
     """Counts by state and by plan, and the yearly dues of the active members (each plan's
     fee), in English and French."""
     fees = {
-        str(plan.get("name")): plan.get("fee", 0)
+        str(plan.get("name")): _fee(plan)
         for plan in plans(register.inventory)
         if isinstance(plan, Mapping)
     }
@@ -231,3 +231,9 @@ def summary(register: Register) -> list[str]:
         f"actifs {len(active)}, suspendus {len(states['suspended'])}, partis "
         f"{len(states['gone'])} ; cotisations annuelles des actifs : {dues:g} EUR",
     ]
+
+
+def _fee(plan: Mapping[str, Any]) -> float:
+    """A plan's yearly fee; 0 for one the preflight would refuse (the list still shows)."""
+    fee = plan.get("fee")
+    return fee if isinstance(fee, int | float) and not isinstance(fee, bool) else 0

@@ -105,7 +105,7 @@ def _plans(plans: Any, where: str) -> list[Problem]:
             )
             services = []
         for index, service in enumerate(services):
-            if service not in SERVICES:
+            if not isinstance(service, str) or service not in SERVICES:
                 found.append(
                     Problem(f"{label}.services[{index}]", _unknown_service(service), where)
                 )
@@ -166,7 +166,7 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
         found += check(f"{label}.email", member.get("email"), validators.email_problem, where)
         found += check(f"{label}.name", member.get("name"), _name_problem, where)
         plan = member.get("plan")
-        if plan not in plans:
+        if not _named(plan, plans):
             found.append(Problem(f"{label}.plan", _unknown_plan(plan, plans), where))
         elif not refused:
             found += _login_for_plan(f"{label}.login", login, str(plan), plans[plan], where)
@@ -242,6 +242,11 @@ def _login_for_plan(
     return found
 
 
+def _named(plan: Any, plans: Mapping[str, Any]) -> bool:
+    """Whether a member's plan is one of the plans (a list or a mapping written there is not)."""
+    return isinstance(plan, str) and plan in plans
+
+
 def _unknown_plan(plan: Any, plans: Mapping[str, Any]) -> str:
     guess = difflib.get_close_matches(str(plan), list(plans), n=1)
     hint = f"; the closest is {guess[0]}" if guess else ""
@@ -303,7 +308,7 @@ def _dates(
                 )
             )
         last = day or last
-        if "plan" in change and change["plan"] not in plans:
+        if "plan" in change and not _named(change["plan"], plans):
             found.append(Problem(f"{item}.plan", _unknown_plan(change["plan"], plans), where))
         if "state" in change and change["state"] not in STATES:
             found.append(
