@@ -26,9 +26,12 @@ def member(inventory, *args):
     return cli.main(["member", "-i", str(inventory), *args])
 
 
+def add(inventory, login, name, email, plan):
+    return member(inventory, "add", login, "--name", name, "--email", email, "--plan", plan)
+
+
 def listed(inventory):
-    text = (inventory / "group_vars" / "all" / "members.yml").read_text()
-    return {m["login"]: m for m in yaml.safe_load(text)["collectif_members"]}
+    return {m["login"]: m for m in yaml.safe_load(text(inventory))["collectif_members"]}
 
 
 def text(inventory):
@@ -37,20 +40,7 @@ def text(inventory):
 
 def test_adding_a_member_keeps_the_files_comments_and_layout(inventory, capsys):
     before = text(inventory)
-    assert (
-        member(
-            inventory,
-            "add",
-            "camille",
-            "--name",
-            "Camille Martin",
-            "--email",
-            "camille@example.org",
-            "--plan",
-            "etendu",
-        )
-        == 0
-    )
+    assert add(inventory, "camille", "Camille Martin", "camille@example.org", "etendu") == 0
     after = text(inventory)
     assert after.startswith(before.rstrip("\n"))  # everything before is kept, as written
     assert after[len(before.rstrip("\n")) :] == (
@@ -63,20 +53,7 @@ def test_adding_a_member_keeps_the_files_comments_and_layout(inventory, capsys):
 
 def test_a_refused_member_leaves_the_file_as_it_was(inventory, capsys):
     before = text(inventory)
-    assert (
-        member(
-            inventory,
-            "add",
-            "Sam",
-            "--name",
-            "Sam B",
-            "--email",
-            "SAM@example.org",
-            "--plan",
-            "grand",
-        )
-        == 2
-    )
+    assert add(inventory, "Sam", "Sam B", "SAM@example.org", "grand") == 2
     out = capsys.readouterr().out
     assert "nothing written" in out
     for rule in (
@@ -90,27 +67,9 @@ def test_a_refused_member_leaves_the_file_as_it_was(inventory, capsys):
 
 
 def test_a_login_too_short_for_the_plans_blog_is_refused(inventory, capsys):
-    assert (
-        member(
-            inventory, "add", "jo", "--name", "Jo", "--email", "jo@example.org", "--plan", "etendu"
-        )
-        == 2
-    )
+    assert add(inventory, "jo", "Jo", "jo@example.org", "etendu") == 2
     assert "plan etendu gives blog" in capsys.readouterr().out
-    assert (
-        member(
-            inventory,
-            "add",
-            "jo",
-            "--name",
-            "Jo",
-            "--email",
-            "jo@example.org",
-            "--plan",
-            "essentiel",
-        )
-        == 0
-    )
+    assert add(inventory, "jo", "Jo", "jo@example.org", "essentiel") == 0
 
 
 def test_a_plan_change_is_dated_in_the_history(inventory):
@@ -171,17 +130,7 @@ def test_the_list_shows_plan_state_and_since(inventory, capsys):
 
 def test_the_dues_follow_the_plans_and_states(inventory, capsys):
     member(inventory, "resume", "sam")
-    member(
-        inventory,
-        "add",
-        "camille",
-        "--name",
-        "Camille Martin",
-        "--email",
-        "camille@example.org",
-        "--plan",
-        "essentiel",
-    )
+    add(inventory, "camille", "Camille Martin", "camille@example.org", "essentiel")
     member(inventory, "remove", "dominique")
     capsys.readouterr()
     member(inventory, "list")
@@ -192,20 +141,7 @@ def test_the_dues_follow_the_plans_and_states(inventory, capsys):
 
 def test_an_inventory_without_the_file_gets_one_the_preflight_accepts(tmp_path):
     inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
-    assert (
-        member(
-            inventory,
-            "add",
-            "camille",
-            "--name",
-            "Camille Martin",
-            "--email",
-            "camille@example.org",
-            "--plan",
-            "essentiel",
-        )
-        == 0
-    )
+    assert add(inventory, "camille", "Camille Martin", "camille@example.org", "essentiel") == 0
     written = text(inventory)
     assert written.startswith("---\n# The association's members")
     assert "collectif_members:\n  - login: camille\n" in written

@@ -170,11 +170,7 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
             found.append(Problem(f"{label}.plan", _unknown_plan(plan, plans), where))
         elif not refused:
             found += _login_for_plan(f"{label}.login", login, str(plan), plans[plan], where)
-        state = member.get("state", "active")
-        if state not in STATES:
-            found.append(
-                Problem(f"{label}.state", f"'{state}' is not one of {', '.join(STATES)}", where)
-            )
+        found += check(f"{label}.state", member.get("state", "active"), _state_problem, where)
         found += _dates(label, member, plans, where)
         for field, what, seen in (("login", "login", logins), ("email", "e-mail", emails)):
             value = member.get(field)
@@ -310,13 +306,13 @@ def _dates(
         last = day or last
         if "plan" in change and not _named(change["plan"], plans):
             found.append(Problem(f"{item}.plan", _unknown_plan(change["plan"], plans), where))
-        if "state" in change and change["state"] not in STATES:
-            found.append(
-                Problem(
-                    f"{item}.state", f"'{change['state']}' is not one of {', '.join(STATES)}", where
-                )
-            )
+        if "state" in change:
+            found += check(f"{item}.state", change["state"], _state_problem, where)
     return found
+
+
+def _state_problem(value: Any) -> str | None:
+    return None if value in STATES else f"'{value}' is not one of {', '.join(STATES)}"
 
 
 def _not_a_date(value: Any) -> str:
