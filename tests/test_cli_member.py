@@ -3,7 +3,9 @@ inventory's file. Each change is checked with the preflight's rules before anyth
 written, dated, and written back with the file's comments and layout."""
 
 import datetime
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -23,7 +25,30 @@ def inventory(tmp_path):
 
 
 def member(inventory, *args):
-    return cli.main(["member", "-i", str(inventory), *args])
+    """A `collectif member` command on the file only (the server's part: applied())."""
+    only = ["--file-only"] if args and args[0] != "list" else []
+    return cli.main(["member", "-i", str(inventory), *args, *only])
+
+
+@pytest.fixture
+def applied(monkeypatch):
+    """The members play runs `collectif member` asked for, each with what it was given
+    (the extra values file read while the run lasts, and that file's mode)."""
+    runs = []
+
+    def run_playbook(playbook, inventory, extra):
+        given = Path(extra[extra.index("-e") + 1].removeprefix("@"))
+        runs.append(
+            {
+                "playbook": playbook,
+                "values": json.loads(given.read_text()),
+                "mode": given.stat().st_mode & 0o777,
+            }
+        )
+        return 0
+
+    monkeypatch.setattr(cli, "run_playbook", run_playbook)
+    return runs
 
 
 def add(inventory, login, name, email, plan):
@@ -162,3 +187,59 @@ def test_the_list_shows_even_a_plan_whose_fee_preflight_refuses(inventory, capsy
         .out.splitlines()[-2]
         .endswith("yearly dues of the active members: 0 EUR")
     )
+
+
+def test_adding_a_member_puts_them_on_the_server_with_a_first_password(inventory, applied, capsys):
+    assert (
+        cli.main(
+            [
+                "member",
+                "-i",
+                str(inventory),
+                "add",
+                "leonie",
+                "--name",
+                "Léonie",
+                "--email",
+                "leonie@example.org",
+                "--plan",
+                "essentiel",
+            ]
+        )
+        == 0
+    )
+    (run,) = applied
+    assert run["playbook"] == "members.yml"
+    assert run["mode"] == 0o600
+    assert run["values"]["collectif_members_only"] == ["leonie"]
+    password = run["values"]["collectif_members_passwords"]["leonie"]
+    assert len(password) == 20 and password.isalnum()
+    assert password in capsys.readouterr().out
+
+
+def test_a_plan_change_brings_a_password_only_with_new_services(inventory, applied, capsys):
+    add(inventory, "leonie", "Léonie", "leonie@example.org", "essentiel")
+    base = ["member", "-i", str(inventory)]
+    assert cli.main([*base, "plan", "leonie", "etendu", "--date", "2030-01-01"]) == 0
+    assert "leonie" in applied[-1]["values"]["collectif_members_passwords"]
+    assert cli.main([*base, "plan", "leonie", "essentiel", "--date", "2030-02-01"]) == 0
+    assert "collectif_members_passwords" not in applied[-1]["values"]
+    assert cli.main([*base, "suspend", "leonie", "--date", "2030-03-01"]) == 0
+    assert applied[-1]["values"] == {"collectif_members_only": ["leonie"]}
+    assert "First password" not in capsys.readouterr().out.split("suspended")[-1]
+
+
+def test_a_new_password_goes_to_every_account_of_the_member(inventory, applied, capsys):
+    add(inventory, "leonie", "Léonie", "leonie@example.org", "essentiel")
+    before = text(inventory)
+    assert cli.main(["member", "-i", str(inventory), "password", "leonie"]) == 0
+    (run,) = applied
+    assert run["values"]["collectif_members_reset"] == ["leonie"]
+    assert run["values"]["collectif_members_passwords"]["leonie"] in capsys.readouterr().out
+    assert text(inventory) == before
+
+
+def test_a_new_password_for_someone_not_in_the_file_is_refused(inventory, applied, capsys):
+    assert cli.main(["member", "-i", str(inventory), "password", "nobody"]) == 2
+    assert "aucun membre 'nobody'" in capsys.readouterr().out
+    assert applied == []

@@ -14,6 +14,7 @@ from collectif.cli import parser
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYBOOKS = ROOT / "playbooks"
+MEMBERS = "plays/members.yml"
 SERVICES = services.load()
 BY_NAME = {service.name: service for service in SERVICES}
 ROLE_FILES = sorted(
@@ -38,6 +39,20 @@ def imports(playbook: Path) -> list[str]:
         for play in load(playbook)
         if "ansible.builtin.import_playbook" in play
     ]
+
+
+def member_contracts() -> dict[str, tuple[str, str]]:
+    """The roles plays/members.yml includes: role -> (the plan service it hands the role,
+    the condition on the host's groups)."""
+    found = {}
+    for play in load(PLAYBOOKS / MEMBERS):
+        for task in play.get("tasks", []):
+            include = task["ansible.builtin.include_role"]
+            assert include["tasks_from"] == "members", task["name"]
+            wanted = task["vars"][f"{include['name']}_members"]
+            service = re.search(r"service_accounts\([^,]+, '(\w+)'", wanted)
+            found[include["name"]] = (service and service[1], task["when"])
+    return found
 
 
 def roles_of(play_file: str) -> list[tuple[str, list[str]]]:
@@ -71,7 +86,15 @@ def test_site_imports_every_play_in_the_declared_order():
     plays = [play for play in site if play.startswith("plays/")]
     assert site[0] == "preflight.yml" and site[-1] == "doctor.yml"
     declared = {service.playbook for service in SERVICES}
-    assert set(plays) == declared, "site.yml must import each service's play, and only those"
+    assert set(plays) - {MEMBERS} == declared, (
+        "site.yml must import each service's play, and only those (and the members' play)"
+    )
+    # The members' accounts: once every service with a member contract runs, and before
+    # the backups (which then hold them).
+    contracts = {s.playbook for s in SERVICES if s.members}
+    assert max(plays.index(p) for p in contracts) < plays.index(MEMBERS)
+    assert plays.index(MEMBERS) < plays.index("plays/backup.yml")
+    plays = [play for play in plays if play != MEMBERS]
     # Where each role runs in site.yml: its play's place, then its place in the play.
     position = {
         role: (plays.index(play), index)
@@ -266,3 +289,29 @@ def test_the_bridge_catalogue_and_wordpress_rules_live_in_the_package():
         assert "{4,60}" not in text and "{4,}" not in text, (
             f"{path.relative_to(ROOT)}: WordPress's rules are src/collectif/validators.py"
         )
+
+
+def test_the_members_play_runs_every_declared_member_contract():
+    """plays/members.yml includes each role that declares a member contract (members: the
+    plan service it gives), with that service, on a host of the role's groups only; a
+    role's contract is its tasks/members.yml."""
+    from collectif.preflight.members import SERVICES as PLAN_SERVICES
+
+    declared = {s.name: s for s in SERVICES if s.members}
+    included = member_contracts()
+    assert set(included) == set(declared), "plays/members.yml and the declarations disagree"
+    for name, service in declared.items():
+        assert service.members in PLAN_SERVICES, f"roles/{name}: members: {service.members}"
+        assert included[name][0] == service.members, f"{MEMBERS}: {name}"
+        assert any(f"'{group}' in group_names" == included[name][1] for group in service.groups)
+        assert (ROOT / "roles" / name / "tasks" / "members.yml").is_file()
+
+
+def test_every_plan_service_has_a_member_contract_but_the_bridges():
+    """Each service a plan may give is some role's, but the bridges: every Matrix account
+    of the server may use them (mautrix_bridge's permissions), so they ride on the plan's
+    Matrix."""
+    from collectif.preflight.members import SERVICES as PLAN_SERVICES
+
+    given = {s.members for s in SERVICES if s.members}
+    assert given == set(PLAN_SERVICES) - {"bridges"}

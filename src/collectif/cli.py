@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shlex
 import sys
@@ -110,6 +111,11 @@ def _member_parser(commands: Any) -> None:
     add.add_argument("--name", required=True, help="as the member signs")
     add.add_argument("--email", required=True)
     add.add_argument("--plan", required=True, help="a plan of collectif_plans")
+    password = actions.add_parser(
+        "password",
+        help="a new password on every account of the member, printed once (sessions end)",
+    )
+    password.add_argument("login")
     plan = actions.add_parser("plan", help="move a member to another plan")
     plan.add_argument("login")
     plan.add_argument("plan")
@@ -122,6 +128,11 @@ def _member_parser(commands: Any) -> None:
         dated.append(actions.add_parser(change, help=summary))
         dated[-1].add_argument("login")
     for action in dated:
+        action.add_argument(
+            "--file-only",
+            action="store_true",
+            help="change the members file only; the server follows at the next deploy",
+        )
         action.add_argument(
             "--date",
             type=datetime.date.fromisoformat,
@@ -142,27 +153,80 @@ def member_command(args: argparse.Namespace) -> int:
                 print("  ".join(cells).rstrip())
             print("\n".join(["", *members.summary(register)]))
             return 0
+        if args.action == "password":
+            register.find(args.login)  # a member of the file, or the known ones named
+            return apply_member(args.inventory, args.login, first=True, reset=True)
         if args.action == "add":
             members.add(register, args.login, args.name, args.email, args.plan, args.date)
+            first = True
             said = (
                 f"{args.login} added on plan {args.plan} from {args.date} / "
                 f"{args.login} ajouté·e en formule {args.plan} dès le {args.date}"
             )
         elif args.action == "plan":
             old = members.change_plan(register, args.login, args.plan, args.date)
+            first = bool(new_services(register.inventory, old, args.plan))
             said = (
                 f"{args.login}: plan {old} -> {args.plan} from {args.date} / "
                 f"formule {old} -> {args.plan} dès le {args.date}"
             )
         else:
             state = members.change_state(register, args.login, args.action, args.date)
+            first = False
             said = f"{args.login}: {state} from {args.date} / {state} dès le {args.date}"
     except members.Refused as refused:
         print(f"collectif member: {refused}")
         return 2
     members.save(register)
     print(f"collectif member: {said} ({register.path})")
-    return 0
+    if args.file_only:
+        return 0
+    return apply_member(args.inventory, args.login, first=first)
+
+
+def new_services(inventory: Path, old: str, new: str) -> set[str]:
+    """The services plan `new` gives that plan `old` did not."""
+    gives = {
+        str(plan.get("name")): set(plan.get("services") or [])
+        for plan in members.plans(inventory)
+        if isinstance(plan, dict)
+    }
+    return gives.get(new, set()) - gives.get(old, set())
+
+
+def apply_member(inventory: str, login: str, first: bool, reset: bool = False) -> int:
+    """Run the members play for this member only. `first`: the change may make accounts
+    (a new member, a plan with new services): a first password goes with the run, in a
+    file only this user reads, and is printed once for the volunteer to hand over.
+    `reset`: that password replaces the one of every account the member has."""
+    password = members.first_password() if first else ""
+    values: dict[str, Any] = {"collectif_members_only": [login]}
+    if password:
+        values["collectif_members_passwords"] = {login: password}
+    if reset:
+        values["collectif_members_reset"] = [login]
+    with tempfile.TemporaryDirectory(prefix="collectif-member-") as private:
+        given = Path(private) / "run.json"
+        given.touch(mode=0o600)
+        given.write_text(json.dumps(values))
+        rc = run_playbook("members.yml", inventory, [*vault_options(inventory), "-e", f"@{given}"])
+    if rc != 0:
+        print(
+            f"collectif member: the server did not take the change (exit code {rc}); the file "
+            "has it: run this again, or deploy / le serveur n'a pas suivi, relancer"
+        )
+    if password and reset:
+        print(
+            f"New password of {login}, on every account (shown once) / nouveau mot de passe "
+            f"de {login}, sur chaque compte (affiché une seule fois) :\n\n    {password}\n"
+        )
+    elif password:
+        print(
+            f"First password of {login}, for the accounts this change made (shown once) / "
+            f"premier mot de passe de {login}, pour les comptes créés (affiché une seule "
+            f"fois) :\n\n    {password}\n"
+        )
+    return rc
 
 
 def make_secrets(inventory: str) -> int:

@@ -9,6 +9,8 @@ change is dated (today, unless the volunteer gives the day it took effect).
 from __future__ import annotations
 
 import datetime
+import secrets
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,13 @@ class Register:
             f"no member '{login}' in {self.path} (members: {known or 'none'}) / "
             f"aucun membre '{login}'"
         )
+
+
+def first_password(length: int = 20) -> str:
+    """A member's first password: letters and digits, easy to read out and type, random
+    from the system's secure source (about 119 bits with 20 characters)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _yaml() -> YAML:

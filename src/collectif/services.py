@@ -85,7 +85,9 @@ class Service:
     secrets: tuple[Secret, ...] = ()
     publishes: tuple[str, ...] = ()
     needs: Mapping[str, Any] = field(default_factory=dict)
-    members: str = ""  # tasks file of the member contract ("" when the service has none)
+    # The plan service (cloud, matrix...) its member contract, tasks/members.yml, gives
+    # each member ("" when the role has none); playbooks/plays/members.yml runs it.
+    members: str = ""
 
     @property
     def path(self) -> Path:

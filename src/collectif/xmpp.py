@@ -24,6 +24,13 @@ def encode(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", lambda m: "".join(f"%{b:02x}" for b in m[0].encode()), part)
 
 
+def decode(name: str) -> str:
+    """The user or host name a file of Prosody's datamanager stands for (encode's reverse)."""
+    return re.sub(
+        r"(?:%[0-9a-f]{2})+", lambda m: bytes.fromhex(m[0].replace("%", "")).decode(), name
+    )
+
+
 def account(password: str, salt: str, iterations: int = ITERATIONS) -> dict[str, object]:
     """What Prosody stores for an account with this password and salt (SCRAM-SHA-1)."""
     if not password:

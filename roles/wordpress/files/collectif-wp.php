@@ -6,7 +6,7 @@
  *
  *   runuser -u wordpress -- php /usr/local/lib/collectif/collectif-wp.php DOMAIN COMMAND
  *
- * COMMAND: status, install, settings, site, upgrade, cron. Values come from WORDPRESS_*
+ * COMMAND: status, install, settings, site, members, upgrade, cron. Values come from WORDPRESS_*
  * environment variables, never from the command line (which every user can read); the
  * administrator's password (install) from standard input, since over sudo a task's
  * environment is on a command line too, which sudo writes to the journal.
@@ -60,7 +60,7 @@ function secret_input(string $what): string
 $domain = strtolower($argv[1] ?? '');
 $command = $argv[2] ?? 'status';
 if (!preg_match('/^[a-z0-9.-]+$/', $domain)) {
-    fail('usage: collectif-wp.php DOMAIN status|install|settings|site|upgrade|cron');
+    fail('usage: collectif-wp.php DOMAIN status|install|settings|site|members|upgrade|cron');
 }
 $path = input('path', false) ?: '/';
 
@@ -156,6 +156,67 @@ function ensure_permalinks(string $structure): bool
     return true;
 }
 
+/** A member's account, with its first password; its e-mail must be free. */
+function make_account(string $login, string $password, string $email): WP_User
+{
+    $id = wpmu_create_user($login, $password, $email);
+    if (!$id) {
+        fail("the account '$login' could not be made (is its e-mail already used?)");
+    }
+    return get_user_by('id', $id);
+}
+
+/** Lock (or unlock) an account: a network refuses a "spam" account's sign-in, with its
+ *  password or an application password; locking also ends its sessions. */
+function lock_account(WP_User $user, bool $locked): void
+{
+    global $wpdb;
+    $wpdb->update($wpdb->users, ['spam' => $locked ? 1 : 0], ['ID' => $user->ID]);
+    clean_user_cache($user);
+    if ($locked) {
+        WP_Session_Tokens::get_instance($user->ID)->destroy_all();
+    }
+}
+
+/** A member's site at /SLUG/ with its title (only when made, if $keep_title: the member
+ *  names it), owned by $owner; [changed, site id]. */
+function ensure_site(
+    string $domain, string $slug, string $title, WP_User $owner, string $permalinks, bool $keep_title = false
+): array {
+    if (!preg_match('/^[a-z0-9]{4,}$/', $slug)) {
+        fail("site '$slug': WordPress wants 4 or more lowercase letters and digits");
+    }
+    $changed = false;
+    $found = get_sites(['domain' => $domain, 'path' => "/$slug/", 'number' => 1]);
+    if ($found) {
+        $site_id = (int) $found[0]->blog_id;
+    } else {
+        $site_id = wpmu_create_blog(
+            $domain,
+            "/$slug/",
+            $title,
+            $owner->ID,
+            ['public' => 1, 'WPLANG' => get_site_option('WPLANG')],
+            get_current_network_id()
+        );
+        if (is_wp_error($site_id)) {
+            fail("site '$slug': " . implode('; ', $site_id->get_error_messages()));
+        }
+        $changed = true;
+    }
+    switch_to_blog($site_id);
+    if (!$keep_title) {
+        $changed = ensure_option('blogname', $title) || $changed;
+    }
+    $changed = ensure_permalinks($permalinks) || $changed;
+    if (!is_user_member_of_blog($owner->ID, $site_id)) {
+        add_user_to_blog($site_id, $owner->ID, 'administrator');
+        $changed = true;
+    }
+    restore_current_blog();
+    return [$changed, $site_id];
+}
+
 switch ($command) {
     case 'status':
         global $wp_version, $wp_db_version;
@@ -210,46 +271,73 @@ switch ($command) {
     case 'site':
         // A member's site at /SLUG/, owned by their account (made without a password
         // they know: they set one through "Lost your password?").
-        $slug = input('slug');
-        if (!preg_match('/^[a-z0-9]{4,}$/', $slug)) {
-            fail("site '$slug': WordPress wants 4 or more lowercase letters and digits");
-        }
-        $changed = false;
         $owner = get_user_by('login', input('owner'));
+        $changed = false;
         if (!$owner) {
-            $id = wpmu_create_user(input('owner'), wp_generate_password(32), input('owner_email'));
-            if (!$id) {
-                fail("the account '" . input('owner') . "' could not be made (is its e-mail already used?)");
+            $owner = make_account(input('owner'), wp_generate_password(32), input('owner_email'));
+            $changed = true;
+        }
+        [$site_changed, $site_id] = ensure_site(
+            $domain, input('slug'), input('title'), $owner, input('permalinks', false));
+        finish(['changed' => $changed || $site_changed, 'id' => $site_id, 'url' => get_home_url($site_id, '/')]);
+
+    case 'members':
+        // The member contract: each member's blog and account as the members file says.
+        // Standard input: one JSON list of {login, name, email, enabled, password, reset}
+        // (the password only for a member whose first one this run brings; reset: it
+        // replaces the account's own). A member who
+        // should blog gets their account (when missing, with that password) unlocked and
+        // their site /LOGIN/ open; the others' account is locked (WordPress refuses its
+        // sign-in and its sessions end) and their site archived (kept, not shown).
+        $wanted = json_decode((string) stream_get_contents(STDIN), true);
+        if (!is_array($wanted)) {
+            fail('the members are missing on standard input (a JSON list)');
+        }
+        $done = ['made' => [], 'unlocked' => [], 'locked' => [], 'opened' => [], 'archived' => [],
+                 'new password' => [], 'waiting' => []];
+        foreach ($wanted as $member) {
+            $login = (string) ($member['login'] ?? '');
+            $user = get_user_by('login', $login);
+            if ($user && !empty($member['reset']) && ($member['password'] ?? '') !== '') {
+                // A new password the member asked for: their sessions end with the old one.
+                wp_set_password((string) $member['password'], $user->ID);
+                $done['new password'][] = $login;
             }
-            $owner = get_user_by('id', $id);
-            $changed = true;
-        }
-        $found = get_sites(['domain' => $domain, 'path' => "/$slug/", 'number' => 1]);
-        if ($found) {
-            $site_id = (int) $found[0]->blog_id;
-        } else {
-            $site_id = wpmu_create_blog(
-                $domain,
-                "/$slug/",
-                input('title'),
-                $owner->ID,
-                ['public' => 1, 'WPLANG' => get_site_option('WPLANG')],
-                get_current_network_id()
-            );
-            if (is_wp_error($site_id)) {
-                fail("site '$slug': " . implode('; ', $site_id->get_error_messages()));
+            $found = get_sites(['domain' => $domain, 'path' => "/$login/", 'number' => 1]);
+            if (empty($member['enabled'])) {
+                if ($user && !is_user_spammy($user)) {
+                    lock_account($user, true);
+                    $done['locked'][] = $login;
+                }
+                if ($found && !(int) $found[0]->archived) {
+                    update_blog_status((int) $found[0]->blog_id, 'archived', '1');
+                    $done['archived'][] = $login;
+                }
+                continue;
             }
-            $changed = true;
+            if (!$user) {
+                if (($member['password'] ?? '') === '') {
+                    $done['waiting'][] = $login;
+                    continue;
+                }
+                $user = make_account($login, (string) $member['password'], (string) $member['email']);
+                $done['made'][] = $login;
+            } elseif (is_user_spammy($user)) {
+                lock_account($user, false);
+                $done['unlocked'][] = $login;
+            }
+            [$site_changed, $site_id] = ensure_site(
+                $domain, $login, (string) ($member['name'] ?? $login), $user, input('permalinks', false), true);
+            if ($found && (int) $found[0]->archived) {
+                update_blog_status($site_id, 'archived', '0');
+                $site_changed = true;
+            }
+            if ($site_changed) {
+                $done['opened'][] = $login;
+            }
         }
-        switch_to_blog($site_id);
-        $changed = ensure_option('blogname', input('title')) || $changed;
-        $changed = ensure_permalinks(input('permalinks', false)) || $changed;
-        if (!is_user_member_of_blog($owner->ID, $site_id)) {
-            add_user_to_blog($site_id, $owner->ID, 'administrator');
-            $changed = true;
-        }
-        restore_current_blog();
-        finish(['changed' => $changed, 'id' => $site_id, 'url' => get_home_url($site_id, '/')]);
+        $changed = array_diff_key(array_filter($done), ['waiting' => true]) !== [];
+        finish(['changed' => $changed] + $done);
 
     case 'upgrade':
     case 'cron':

@@ -7,6 +7,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.collectif.core.plugins.module_utils.collectif import (
+    accounts,
     bridges,
     nginx,
     php,
@@ -107,6 +108,11 @@ def prosody_encode(name: str) -> str:
     return xmpp.encode(str(name))
 
 
+def prosody_decode(name: str) -> str:
+    """'camille%2ecolin' | collectif.core.prosody_decode: the name a Prosody file stands for."""
+    return xmpp.decode(str(name))
+
+
 def preflight_problems(
     hostvars: Any, groups: Any, host: str, inventory_dir: str | None = None, specs: Any = ()
 ) -> list[str]:
@@ -126,6 +132,29 @@ def unreadable(hostvars: Any) -> list[str]:
     return sorted(problem.variable for problem in preflight.readable(hostvars, "")[1])
 
 
+def service_accounts(
+    members: Any, plans: Any, service: str, run: Any = None
+) -> list[dict[str, Any]]:
+    """collectif_members | collectif.core.service_accounts(collectif_plans, 'cloud', run):
+    each member's account on one service (src/collectif/accounts.py); `run`: what
+    `collectif member` gives this run ({passwords, only, reset})."""
+    run = run or {}
+    return accounts.service_accounts(
+        members or [],
+        plans or [],
+        service,
+        run.get("passwords") or {},
+        run.get("only") or (),
+        run.get("reset") or (),
+    )
+
+
+def account_differences(wanted: Any, current: Any, fields: Any) -> list[dict[str, Any]]:
+    """wanted | collectif.core.account_differences(current, {'enabled': 'enabled'}): the
+    existing accounts that differ from the wanted ones (src/collectif/accounts.py)."""
+    return accounts.differences(wanted or [], current or {}, fields)
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -139,6 +168,9 @@ class FilterModule:
             "nginx_request_limits": nginx_request_limits,
             "prosody_account": prosody_account,
             "prosody_encode": prosody_encode,
+            "prosody_decode": prosody_decode,
             "preflight": preflight_problems,
             "unreadable": unreadable,
+            "service_accounts": service_accounts,
+            "account_differences": account_differences,
         }
