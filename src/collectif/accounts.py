@@ -17,6 +17,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 STATES_ENABLED = ("active",)
+# Not a service a plan gives but what every member owes: the plan's yearly fee, invoiced
+# while the member is active (and the fee is not 0).
+DUES = "dues"
 
 
 def service_accounts(
@@ -29,7 +32,8 @@ def service_accounts(
 ) -> list[dict[str, Any]]:
     """One entry per member (only those named, when `only` names some): login, name,
     e-mail, plan, state, `enabled` (and its opposite, `locked`), `quota` (the plan's
-    Nextcloud quota, "" when the plan gives no cloud), `password` (the first password this
+    Nextcloud quota, "" when the plan gives no cloud), `fee` (the plan's yearly fee; for
+    the service "dues", `enabled` means it is invoiced), `password` (the first password this
     run brings, or "") and `reset` (this password replaces the one of every account the
     member has: `collectif member password`)."""
     by_name = {str(plan.get("name")): plan for plan in plans if isinstance(plan, Mapping)}
@@ -46,7 +50,9 @@ def service_accounts(
         plan = by_name.get(str(member.get("plan")), {})
         gives = plan.get("services") or []
         state = str(member.get("state") or "active")
-        enabled = state in STATES_ENABLED and service in gives
+        fee = plan.get("fee") if isinstance(plan.get("fee"), int | float) else 0
+        given = fee > 0 if service == DUES else service in gives
+        enabled = state in STATES_ENABLED and given
         accounts.append(
             {
                 "login": login,
@@ -57,6 +63,7 @@ def service_accounts(
                 "enabled": enabled,
                 "locked": not enabled,
                 "quota": str(plan.get("nextcloud_quota") or "") if "cloud" in gives else "",
+                "fee": fee,
                 "password": str(passwords.get(login) or ""),
                 "reset": login in renewed and bool(passwords.get(login)),
             }
@@ -92,3 +99,66 @@ def _same(value: Any) -> Any:
     if value in (0, 1, "0", "1", "true", "false"):
         return value in (1, "1", "true")
     return value
+
+
+def dues_changes(
+    members: Iterable[Mapping[str, Any]],
+    clients: Iterable[Mapping[str, Any]],
+    recurring: Iterable[Mapping[str, Any]],
+    product_key: str,
+) -> dict[str, Any]:
+    """What Invoice Ninja must change for the members' dues (one entry per member, as
+    service_accounts makes them for "dues"), from its clients and recurring invoices as
+    its API lists them. A member's client is the one with their e-mail among its
+    contacts; their dues, that client's recurring invoice with a line `product_key`.
+    Returns `clients` (e-mail -> client id) and the members in `without_client`,
+    `to_invoice` (no dues yet), `to_change` (other amount, or paused while they are
+    active) and `to_stop` (still invoiced while they are not), the last two with `dues`."""
+    ids: dict[str, str] = {}
+    for client in clients:
+        for contact in client.get("contacts") or []:
+            email = str(contact.get("email") or "").lower()
+            if email:
+                ids.setdefault(email, str(client.get("id")))
+    dues_of: dict[str, Mapping[str, Any]] = {}
+    for invoice in recurring:
+        lines = invoice.get("line_items") or []
+        if invoice.get("is_deleted") or not any(
+            line.get("product_key") == product_key for line in lines
+        ):
+            continue
+        dues_of.setdefault(str(invoice.get("client_id")), invoice)
+    found: dict[str, Any] = {
+        "clients": ids,
+        "without_client": [],
+        "to_invoice": [],
+        "to_change": [],
+        "to_stop": [],
+    }
+    for member in members:
+        client = ids.get(str(member.get("email") or "").lower())
+        dues = dues_of.get(client) if client else None
+        status = str(dues.get("status_id")) if dues else ""
+        if member.get("enabled"):
+            if client is None:
+                found["without_client"].append(dict(member))
+            if dues is None:
+                found["to_invoice"].append(dict(member))
+            elif status == PAUSED or _amount(dues) != float(member.get("fee") or 0):
+                found["to_change"].append({**member, "dues": dict(dues)})
+        elif dues is not None and status in INVOICING:
+            found["to_stop"].append({**member, "dues": dict(dues)})
+    return found
+
+
+# Invoice Ninja's states of a recurring invoice (app/Models/RecurringInvoice.php): draft,
+# active and pending (active, first invoice to come) invoice; paused does not.
+INVOICING = ("1", "2", "-1")
+PAUSED = "3"
+
+
+def _amount(invoice: Mapping[str, Any]) -> float:
+    try:
+        return float(invoice.get("amount") or 0)
+    except (TypeError, ValueError):
+        return -1.0

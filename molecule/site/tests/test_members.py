@@ -67,8 +67,9 @@ def step(run_playbook, tmp_path_factory):
     for every account she has); the run's outcome."""
     folder = tmp_path_factory.mktemp("members")
 
-    def run(plan: str, state: str, password: str = PASSWORD, reset: bool = False):
+    def run(plan: str, state: str, password: str = PASSWORD, reset: bool = False, **more):
         values = {
+            **more,
             "collectif_members": [{**LEONIE, "plan": plan, "state": state}],
             "collectif_members_passwords": {LOGIN: password} if password else {},
             "collectif_members_reset": [LOGIN] if reset else [],
@@ -116,6 +117,16 @@ def blog_sign_in(host, password: str = PASSWORD) -> str:
     )
 
 
+def member_dues(host) -> list[str]:
+    """Léonie's recurring invoices in Invoice Ninja's database (the stand-in keeps them
+    there): amount, state (1 draft, 2 active, 3 paused) and the line's text."""
+    return host.check_output(
+        "mariadb --default-character-set=utf8mb4 -N invoiceninja -e "
+        "\"SELECT amount, status_id, notes FROM recurring_invoices JOIN clients "
+        f"ON clients.id = recurring_invoices.client_id WHERE clients.email = '{LOGIN}@collectif.test'\""
+    ).splitlines()
+
+
 def blog_status(host) -> str:
     return host.check_output(
         f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {PEBBLE_ROOT} "
@@ -136,6 +147,10 @@ def test_the_small_plan_gives_a_cloud_account_with_its_quota_and_the_password(ho
     assert standin_password_digest(host) == hashlib.sha256(PASSWORD.encode()).hexdigest()
 
 
+def test_the_small_plan_starts_the_yearly_dues_at_its_fee(host, small):
+    assert member_dues(host) == ["15.00\t2\tCotisation annuelle à l'association (formule essentiel)"]
+
+
 def test_the_small_plan_gives_nothing_else(host, xmpp, small):
     assert matrix(host)["login"] is False
     assert "wordpress_logged_in_" not in blog_sign_in(host)
@@ -148,8 +163,9 @@ def large(small, step):
     return step("etendu", "active")
 
 
-def test_the_large_plan_raises_the_quota(host, large):
+def test_the_large_plan_raises_the_quota_and_the_dues(host, large):
     assert cloud(host)["quota"] == "50 GB"
+    assert member_dues(host) == ["45.00\t2\tCotisation annuelle à l'association (formule etendu)"]
 
 
 def test_the_large_plan_opens_matrix_with_the_password(host, large):
@@ -165,6 +181,25 @@ def test_the_large_plan_opens_a_blog_whose_owner_signs_in(host, large):
 
 def test_the_large_plan_lets_the_member_open_video_calls(xmpp, large):
     assert xmpp("services", JITSI, LOGIN, PASSWORD)["jid"] == f"{LOGIN}@{JITSI}/test"
+
+
+def test_quotas_beyond_the_disk_are_said_with_the_figures(host, step, large):
+    """A plan whose quota no disk of the test machine holds: the run warns, in both
+    languages, with the sum and the disk's size, and changes nothing else."""
+    plans = [
+        {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 GB"},
+        {"name": "etendu", "fee": 45, "services": ["cloud", "matrix", "bridges", "blog", "video"],
+         "nextcloud_quota": "50 GB"},
+        {"name": "immense", "fee": 1000, "services": ["cloud"], "nextcloud_quota": "1000 TB"},
+    ]
+    warned = step("immense", "active", collectif_plans=plans)
+    said = " ".join(warned.output.split())  # Ansible wraps long messages
+    assert "WARNING: the cloud quotas of the active and suspended members add up to 1000.00 TB" in said
+    assert "more than the " in said and " of the disk that holds /var/lib/nextcloud/data" in said
+    assert "ATTENTION : les quotas du cloud des membres actifs et suspendus font 1000.00 TB" in said
+    assert cloud(host)["quota"] == "1000 TB"
+    back = step("etendu", "active")
+    assert "WARNING: the cloud quotas" not in back.output
 
 
 def test_a_second_run_changes_nothing(step, large):
@@ -186,8 +221,9 @@ def test_a_suspended_member_is_refused_everywhere(host, xmpp, suspended):
     assert "jid" not in xmpp("services", JITSI, LOGIN, PASSWORD)
 
 
-def test_a_suspended_member_keeps_everything(host, suspended):
+def test_a_suspended_member_keeps_everything_and_is_not_invoiced(host, suspended):
     assert cloud(host)["quota"] == "50 GB"
+    assert [line.split("\t")[:2] for line in member_dues(host)] == [["45.00", "3"]]
     synapse = host.check_output(
         "runuser -u postgres -- psql -tA synapse -c "
         f"\"SELECT locked FROM users WHERE name = '@{LOGIN}:collectif.test'\""
@@ -215,6 +251,7 @@ def test_a_resumed_member_signs_in_again_with_the_same_password(host, xmpp, resu
     assert "set-cookie: wordpress_logged_in_" in blog_sign_in(host).lower()
     assert blog_status(host) == "200"
     assert xmpp("services", JITSI, LOGIN, PASSWORD)["jid"] == f"{LOGIN}@{JITSI}/test"
+    assert [line.split("\t")[:2] for line in member_dues(host)] == [["45.00", "2"]]
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +286,4 @@ def test_a_member_who_left_is_refused_and_their_data_kept(host, xmpp, gone):
     assert "wordpress_logged_in_" not in blog_sign_in(host, RENEWED)
     assert blog_status(host) != "200"
     assert "jid" not in xmpp("services", JITSI, LOGIN, RENEWED)
+    assert [line.split("\t")[:2] for line in member_dues(host)] == [["45.00", "3"]]

@@ -66,7 +66,9 @@ function standin_run(string $command, array $options): int
             $db->exec('CREATE TABLE IF NOT EXISTS clients (id INT AUTO_INCREMENT PRIMARY KEY,
                        name VARCHAR(191), email VARCHAR(191))');
             $db->exec('CREATE TABLE IF NOT EXISTS recurring_invoices (id INT AUTO_INCREMENT PRIMARY KEY,
-                       client_id INT, frequency_id INT, amount DECIMAL(10,2), notes VARCHAR(191))');
+                       client_id INT, frequency_id INT, amount DECIMAL(10,2), notes VARCHAR(191),
+                       product_key VARCHAR(191) DEFAULT \'\', status_id INT DEFAULT 1,
+                       next_send_date VARCHAR(10) DEFAULT \'\')');
             return 0;
         case 'ninja:create-account':
             if (empty($options['email']) || empty($options['password'])) {

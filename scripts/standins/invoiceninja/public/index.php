@@ -68,6 +68,24 @@ if (str_starts_with($path, '/api/v1/')) {
         $rows = $db->query('SELECT * FROM clients WHERE id = ' . (int) $db->lastInsertId());
         answer(200, ['data' => $client($rows->fetch())]);
     }
+    // As the real one (app/Models/RecurringInvoice.php): status 1 draft, 2 active, 3
+    // paused; a new one is a draft unless ?start=true; next_send_date is today when not
+    // given, and never before today.
+    $recurring = fn(array $r) => ['id' => 'r' . $r['id'], 'client_id' => 'c' . $r['client_id'],
+        'status_id' => (string) $r['status_id'], 'frequency_id' => (string) $r['frequency_id'],
+        'amount' => (float) $r['amount'], 'next_send_date' => $r['next_send_date'], 'is_deleted' => false,
+        'line_items' => [['product_key' => $r['product_key'], 'notes' => $r['notes'], 'cost' => (float) $r['amount'], 'quantity' => 1]]];
+    $send_date = function (array $body): string {
+        $date = (string) ($body['next_send_date'] ?? '') ?: date('Y-m-d');
+        if ($date < date('Y-m-d')) {
+            answer(422, ['message' => 'The given data was invalid.', 'errors' => ['next_send_date' => ['after:yesterday']]]);
+        }
+        return $date;
+    };
+    $started = ($_GET['start'] ?? '') === 'true';
+    if ($path === '/api/v1/recurring_invoices' && $method === 'GET') {
+        answer(200, ['data' => array_map($recurring, $db->query('SELECT * FROM recurring_invoices')->fetchAll())]);
+    }
     if ($path === '/api/v1/recurring_invoices' && $method === 'POST') {
         $id = (int) ltrim((string) ($body['client_id'] ?? ''), 'c');
         $exists = $db->prepare('SELECT COUNT(*) FROM clients WHERE id = ?');
@@ -76,10 +94,35 @@ if (str_starts_with($path, '/api/v1/')) {
             answer(422, ['message' => 'The given data was invalid.', 'errors' => ['client_id' => ['invalid']]]);
         }
         $item = $body['line_items'][0] ?? [];
-        $insert = $db->prepare('INSERT INTO recurring_invoices (client_id, frequency_id, amount, notes) VALUES (?, ?, ?, ?)');
-        $insert->execute([$id, (int) ($body['frequency_id'] ?? 0), (float) ($item['cost'] ?? 0), (string) ($item['notes'] ?? '')]);
-        answer(200, ['data' => ['id' => 'r' . $db->lastInsertId(), 'client_id' => 'c' . $id,
-                                'frequency_id' => (string) ($body['frequency_id'] ?? '')]]);
+        $insert = $db->prepare('INSERT INTO recurring_invoices (client_id, frequency_id, amount, notes, product_key,
+                                status_id, next_send_date) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        $insert->execute([$id, (int) ($body['frequency_id'] ?? 0), (float) ($item['cost'] ?? 0), (string) ($item['notes'] ?? ''),
+                          (string) ($item['product_key'] ?? ''), $started ? 2 : 1, $send_date($body)]);
+        $rows = $db->query('SELECT * FROM recurring_invoices WHERE id = ' . (int) $db->lastInsertId());
+        answer(200, ['data' => $recurring($rows->fetch())]);
+    }
+    if (preg_match('#^/api/v1/recurring_invoices/r(\d+)$#', $path, $m) && $method === 'PUT') {
+        $item = $body['line_items'][0] ?? [];
+        $update = $db->prepare('UPDATE recurring_invoices SET amount = ?, notes = ?, product_key = ?, next_send_date = ?,
+                                status_id = IF(?, 2, status_id) WHERE id = ?');
+        $update->execute([(float) ($item['cost'] ?? 0), (string) ($item['notes'] ?? ''), (string) ($item['product_key'] ?? ''),
+                          $send_date($body), $started ? 1 : 0, (int) $m[1]]);
+        $rows = $db->query('SELECT * FROM recurring_invoices WHERE id = ' . (int) $m[1]);
+        answer(200, ['data' => $recurring($rows->fetch())]);
+    }
+    if ($path === '/api/v1/recurring_invoices/bulk' && $method === 'POST') {
+        if (!in_array($body['action'] ?? '', ['start', 'stop'], true) || empty($body['ids'])) {
+            answer(422, ['message' => 'The given data was invalid.']);
+        }
+        $ids = array_map(fn($id) => (int) ltrim((string) $id, 'r'), $body['ids']);
+        $change = $body['action'] === 'stop'
+            ? 'UPDATE recurring_invoices SET status_id = 3 WHERE status_id < 3 AND id = ?'
+            : 'UPDATE recurring_invoices SET status_id = 2 WHERE id = ?';
+        foreach ($ids as $id) {
+            $db->prepare($change)->execute([$id]);
+        }
+        $rows = $db->query('SELECT * FROM recurring_invoices WHERE id IN (' . implode(',', $ids) . ')');
+        answer(200, ['data' => array_map($recurring, $rows->fetchAll())]);
     }
 }
 answer(404, ['message' => 'Not found (stand-in)']);

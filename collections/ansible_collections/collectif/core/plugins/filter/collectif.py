@@ -149,6 +149,12 @@ def service_accounts(
     )
 
 
+def dues_changes(members: Any, clients: Any, recurring: Any, product_key: str) -> dict[str, Any]:
+    """invoiceninja_members | collectif.core.dues_changes(clients, recurring_invoices,
+    'cotisation'): what Invoice Ninja must change for the dues (src/collectif/accounts.py)."""
+    return accounts.dues_changes(members or [], clients or [], recurring or [], product_key)
+
+
 def account_differences(wanted: Any, current: Any, fields: Any) -> list[dict[str, Any]]:
     """wanted | collectif.core.account_differences(current, {'enabled': 'enabled'}): the
     existing accounts that differ from the wanted ones (src/collectif/accounts.py)."""
@@ -173,4 +179,5 @@ class FilterModule:
             "unreadable": unreadable,
             "service_accounts": service_accounts,
             "account_differences": account_differences,
+            "dues_changes": dues_changes,
         }
