@@ -122,7 +122,7 @@ def member_dues(host) -> list[str]:
     there): amount, state (1 draft, 2 active, 3 paused) and the line's text."""
     return host.check_output(
         "mariadb --default-character-set=utf8mb4 -N invoiceninja -e "
-        "\"SELECT amount, status_id, notes FROM recurring_invoices JOIN clients "
+        '"SELECT amount, status_id, notes FROM recurring_invoices JOIN clients '
         f"ON clients.id = recurring_invoices.client_id WHERE clients.email = '{LOGIN}@collectif.test'\""
     ).splitlines()
 
@@ -148,7 +148,9 @@ def test_the_small_plan_gives_a_cloud_account_with_its_quota_and_the_password(ho
 
 
 def test_the_small_plan_starts_the_yearly_dues_at_its_fee(host, small):
-    assert member_dues(host) == ["15.00\t2\tCotisation annuelle à l'association (formule essentiel)"]
+    assert member_dues(host) == [
+        "15.00\t2\tCotisation annuelle à l'association (formule essentiel)"
+    ]
 
 
 def test_the_small_plan_gives_nothing_else(host, xmpp, small):
@@ -188,13 +190,19 @@ def test_quotas_beyond_the_disk_are_said_with_the_figures(host, step, large):
     languages, with the sum and the disk's size, and changes nothing else."""
     plans = [
         {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "5 GB"},
-        {"name": "etendu", "fee": 45, "services": ["cloud", "matrix", "bridges", "blog", "video"],
-         "nextcloud_quota": "50 GB"},
+        {
+            "name": "etendu",
+            "fee": 45,
+            "services": ["cloud", "matrix", "bridges", "blog", "video"],
+            "nextcloud_quota": "50 GB",
+        },
         {"name": "immense", "fee": 1000, "services": ["cloud"], "nextcloud_quota": "1000 TB"},
     ]
     warned = step("immense", "active", collectif_plans=plans)
     said = " ".join(warned.output.split())  # Ansible wraps long messages
-    assert "WARNING: the cloud quotas of the active and suspended members add up to 1000.00 TB" in said
+    assert (
+        "WARNING: the cloud quotas of the active and suspended members add up to 1000.00 TB" in said
+    )
     assert "more than the " in said and " of the disk that holds /var/lib/nextcloud/data" in said
     assert "ATTENTION : les quotas du cloud des membres actifs et suspendus font 1000.00 TB" in said
     assert cloud(host)["quota"] == "1000 TB"
