@@ -148,8 +148,9 @@ def test_the_list_shows_plan_state_and_since(inventory, capsys):
     ]
     assert lines[2].split() == ["sam", "Sam", "Nguyen", "essentiel", "suspended", "2024-01-15"]
     assert lines[4:] == [
-        "active 1 (etendu 1), suspended 1, gone 0; yearly dues of the active members: 45 EUR",
-        "actifs 1, suspendus 1, partis 0 ; cotisations annuelles des actifs : 45 EUR",
+        "active 1 (etendu 1), suspended 1, gone 0, purged 0; "
+        "yearly dues of the active members: 45 EUR",
+        "actifs 1, suspendus 1, partis 0, effacés 0 ; cotisations annuelles des actifs : 45 EUR",
     ]
 
 
@@ -160,7 +161,8 @@ def test_the_dues_follow_the_plans_and_states(inventory, capsys):
     capsys.readouterr()
     member(inventory, "list")
     assert capsys.readouterr().out.splitlines()[-2] == (
-        "active 2 (essentiel 2), suspended 0, gone 1; yearly dues of the active members: 30 EUR"
+        "active 2 (essentiel 2), suspended 0, gone 1, purged 0; "
+        "yearly dues of the active members: 30 EUR"
     )
 
 
@@ -243,3 +245,38 @@ def test_a_new_password_for_someone_not_in_the_file_is_refused(inventory, applie
     assert cli.main(["member", "-i", str(inventory), "password", "nobody"]) == 2
     assert "aucun membre 'nobody'" in capsys.readouterr().out
     assert applied == []
+
+
+def test_only_a_gone_member_is_purged_after_the_login_is_typed(
+    inventory, applied, capsys, monkeypatch, tmp_path
+):
+    add(inventory, "leonie", "Léonie", "leonie@example.org", "essentiel")
+    base = ["member", "-i", str(inventory)]
+    monkeypatch.setattr("builtins.input", lambda _: "leonie")
+    assert cli.main([*base, "purge", "leonie", "--to", str(tmp_path)]) == 2
+    assert "only a member who is gone can be purged" in capsys.readouterr().out
+    assert applied == []
+    member(inventory, "remove", "leonie")
+    monkeypatch.setattr("builtins.input", lambda _: "leo")
+    assert cli.main([*base, "purge", "leonie", "--to", str(tmp_path)]) == 2
+    assert applied == [] and "not confirmed" in capsys.readouterr().out
+    monkeypatch.setattr("builtins.input", lambda _: "leonie")
+    assert cli.main([*base, "purge", "leonie", "--to", str(tmp_path)]) == 0
+    (run,) = applied
+    assert run["values"] == {
+        "collectif_members_only": ["leonie"],
+        "collectif_members_purge": ["leonie"],
+        "collectif_members_purge_to": str(tmp_path),
+    }
+    assert "state: purged" in text(inventory)
+
+
+def test_a_purge_the_server_did_not_finish_leaves_the_member_gone(
+    inventory, monkeypatch, capsys, tmp_path
+):
+    add(inventory, "leonie", "Léonie", "leonie@example.org", "essentiel")
+    member(inventory, "remove", "leonie")
+    monkeypatch.setattr("builtins.input", lambda _: "leonie")
+    monkeypatch.setattr(cli, "run_playbook", lambda *_: 2)
+    assert cli.main(["member", "-i", str(inventory), "purge", "leonie", "--to", str(tmp_path)]) == 2
+    assert "state: gone" in text(inventory)

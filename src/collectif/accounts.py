@@ -29,16 +29,22 @@ def service_accounts(
     passwords: Mapping[str, Any] | None = None,
     only: Iterable[str] = (),
     reset: Iterable[str] = (),
+    purge: Iterable[str] = (),
+    archives: str = "",
 ) -> list[dict[str, Any]]:
     """One entry per member (only those named, when `only` names some): login, name,
     e-mail, plan, state, `enabled` (and its opposite, `locked`), `quota` (the plan's
     Nextcloud quota, "" when the plan gives no cloud), `fee` (the plan's yearly fee; for
     the service "dues", `enabled` means it is invoiced), `password` (the first password this
     run brings, or "") and `reset` (this password replaces the one of every account the
-    member has: `collectif member password`)."""
+    member has: `collectif member password`) and `purge` (a member who is gone, whose
+    data this run exports and whose accounts it deletes: `collectif member purge`), with
+    `archive`, the server's directory where each service puts what it exports of theirs
+    (`archives`/LOGIN)."""
     by_name = {str(plan.get("name")): plan for plan in plans if isinstance(plan, Mapping)}
     chosen = set(only)
     renewed = set(reset)
+    purged = set(purge)
     passwords = passwords or {}
     accounts = []
     for member in members:
@@ -66,6 +72,8 @@ def service_accounts(
                 "fee": fee,
                 "password": str(passwords.get(login) or ""),
                 "reset": login in renewed and bool(passwords.get(login)),
+                "purge": login in purged and state == "gone",
+                "archive": f"{archives}/{login}" if login in purged and archives else "",
             }
         )
     return accounts

@@ -116,6 +116,18 @@ def _member_parser(commands: Any) -> None:
         help="a new password on every account of the member, printed once (sessions end)",
     )
     password.add_argument("login")
+    purge = actions.add_parser(
+        "purge",
+        help="export a gone member's data to an archive, then delete their accounts",
+        description="For a member who is gone: each service exports what they own (cloud "
+        "files, blog) into one archive, copied to --to, then deletes their accounts; "
+        "their invoices stay. The login must be typed to confirm. / Effacer un membre "
+        "parti, après une archive de ses données.",
+    )
+    purge.add_argument("login")
+    purge.add_argument(
+        "--to", default=".", help="the directory the archive is copied to (default: here)"
+    )
     plan = actions.add_parser("plan", help="move a member to another plan")
     plan.add_argument("login")
     plan.add_argument("plan")
@@ -153,6 +165,8 @@ def member_command(args: argparse.Namespace) -> int:
                 print("  ".join(cells).rstrip())
             print("\n".join(["", *members.summary(register)]))
             return 0
+        if args.action == "purge":
+            return purge_member(args.inventory, register, args.login, Path(args.to))
         if args.action == "password":
             register.find(args.login)  # a member of the file, or the known ones named
             return apply_member(args.inventory, args.login, first=True, reset=True)
@@ -182,6 +196,59 @@ def member_command(args: argparse.Namespace) -> int:
     if args.file_only:
         return 0
     return apply_member(args.inventory, args.login, first=first)
+
+
+def purge_member(inventory: str, register: members.Register, login: str, to: Path) -> int:
+    """`collectif member purge`: a gone member's data into an archive, then their
+    accounts deleted; the register marks them purged once the server has done it."""
+    state = register.find(login).get("state", "active")
+    if state != "gone":
+        raise members.Refused(
+            f"{login} is {state}: only a member who is gone can be purged (collectif member "
+            f"remove {login} first) / seul un membre parti peut être effacé"
+        )
+    print(
+        f"This deletes every account of {login} after exporting their data to an archive; "
+        "it cannot be undone. / Cela efface tous les comptes de ce membre, après une "
+        "archive de ses données ; c'est définitif."
+    )
+    # Checked now, written once the server has done it.
+    members.change_state(register, login, "purge", datetime.date.today())
+    typed = input(f"Type the login to confirm / tapez l'identifiant pour confirmer ({login}): ")
+    if typed.strip() != login:
+        print("collectif member: not confirmed, nothing changed / non confirmé, rien changé")
+        return 2
+    to.mkdir(parents=True, exist_ok=True)
+    values = {
+        "collectif_members_only": [login],
+        "collectif_members_purge": [login],
+        "collectif_members_purge_to": str(to.resolve()),
+    }
+    rc = run_members_play(inventory, values)
+    if rc != 0:
+        print(
+            f"collectif member: the purge stopped (exit code {rc}); {login} stays gone in the "
+            "file, and what was exported stays on the server / effacement interrompu"
+        )
+        return rc
+    members.save(register)
+    print(
+        f"collectif member: {login} purged; their archive is in {to.resolve()} (and in "
+        f"/var/lib/collectif/purged on the server) / effacé, archive dans {to.resolve()}"
+    )
+    return 0
+
+
+def run_members_play(inventory: str, values: dict[str, Any]) -> int:
+    """The members play with this run's values, in a file only this user reads (-e @file:
+    never on a command line, where first passwords would show)."""
+    with tempfile.TemporaryDirectory(prefix="collectif-member-") as private:
+        given = Path(private) / "run.json"
+        given.touch(mode=0o600)
+        given.write_text(json.dumps(values))
+        return run_playbook(
+            "members.yml", inventory, [*vault_options(inventory), "-e", f"@{given}"]
+        )
 
 
 def new_services(inventory: Path, old: str, new: str) -> set[str]:

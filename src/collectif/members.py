@@ -38,6 +38,7 @@ CHANGES = {
     "suspend": (("active",), "suspended"),
     "resume": (("suspended", "gone"), "active"),
     "remove": (("active", "suspended"), "gone"),
+    "purge": (("gone",), "purged"),
 }
 
 
@@ -236,9 +237,11 @@ def summary(register: Register) -> list[str]:
     counts = ", ".join(f"{name} {count}" for name, count in by_plan.items() if count)
     return [
         f"active {len(active)} ({counts or 'none'}), suspended {len(states['suspended'])}, "
-        f"gone {len(states['gone'])}; yearly dues of the active members: {dues:g} EUR",
+        f"gone {len(states['gone'])}, purged {len(states['purged'])}; "
+        f"yearly dues of the active members: {dues:g} EUR",
         f"actifs {len(active)}, suspendus {len(states['suspended'])}, partis "
-        f"{len(states['gone'])} ; cotisations annuelles des actifs : {dues:g} EUR",
+        f"{len(states['gone'])}, effacés {len(states['purged'])} ; "
+        f"cotisations annuelles des actifs : {dues:g} EUR",
     ]
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import tarfile
 
 import pytest
 import yaml
@@ -295,3 +296,76 @@ def test_a_member_who_left_is_refused_and_their_data_kept(host, xmpp, gone):
     assert blog_status(host) != "200"
     assert "jid" not in xmpp("services", JITSI, LOGIN, RENEWED)
     assert [line.split("\t")[:2] for line in member_dues(host)] == [["45.00", "3"]]
+
+
+@pytest.fixture(scope="module")
+def purged(gone, step, host, tmp_path_factory):
+    """Léonie's files and blog hold something of hers; then the purge, the archive copied
+    to the test machine."""
+    home = f"/var/lib/nextcloud/data/{LOGIN}/files"
+    host.check_output(
+        f"runuser -u nextcloud -- mkdir -p {home} && "
+        f"echo 'mes notes' | runuser -u nextcloud -- tee {home}/notes.txt"
+    )
+    site = host.check_output(
+        f"mariadb -N wordpress -e \"SELECT blog_id FROM wp_blogs WHERE path = '/{LOGIN}/'\""
+    )
+    uploads = f"/var/lib/wordpress/wp-content/uploads/sites/{site}/2026/12"
+    host.check_output(
+        f"runuser -u wordpress -- mkdir -p {uploads} && "
+        f"echo 'ma photo' | runuser -u wordpress -- tee {uploads}/photo.txt"
+    )
+    to = tmp_path_factory.mktemp("archive")
+    played = step(
+        "etendu",
+        "gone",
+        password="",
+        collectif_members_purge=[LOGIN],
+        collectif_members_purge_to=str(to),
+    )
+    return played, to
+
+
+def test_a_purge_archives_the_member_s_files_and_blog_first(purged):
+    _, to = purged
+    (archive,) = list(to.glob(f"{LOGIN}-*.tar.gz"))
+    with tarfile.open(archive) as packed:
+        names = packed.getnames()
+        assert packed.extractfile("./nextcloud-files/notes.txt").read() == b"mes notes\n"
+        assert packed.extractfile("./wordpress/uploads/2026/12/photo.txt").read() == b"ma photo\n"
+        site = packed.extractfile("./wordpress/site.xml").read().decode()
+    assert "<rss" in site and "wordpress.org/export/" in site
+    assert "./nextcloud-files" in names
+
+
+def test_a_purge_deletes_every_account_and_keeps_the_invoices(host, xmpp, purged):
+    assert cloud(host) == {}
+    assert not host.file(f"/var/lib/nextcloud/data/{LOGIN}").exists
+    deactivated = host.check_output(
+        "runuser -u postgres -- psql -tA synapse -c "
+        f"\"SELECT deactivated FROM users WHERE name = '@{LOGIN}:collectif.test'\""
+    )
+    assert deactivated == "1"
+    assert matrix(host, RENEWED)["login"] is False
+    users = host.check_output(
+        f"mariadb -N wordpress -e \"SELECT COUNT(*) FROM wp_users WHERE user_login = '{LOGIN}'\""
+    )
+    assert users == "0"
+    assert blog_status(host) == "404"
+    assert not host.file(
+        f"/var/lib/prosody/collectif-suspended/meet%2ecollectif%2etest/{LOGIN}.dat"
+    ).exists
+    assert "jid" not in xmpp("services", JITSI, LOGIN, RENEWED)
+    # The association's accounts keep the invoices made (the law asks for them).
+    assert [line.split("\t")[:2] for line in member_dues(host)] == [["45.00", "3"]]
+    # The server keeps the archive too, root's only.
+    archives = host.check_output("ls /var/lib/collectif/purged").split()
+    assert [name for name in archives if name.startswith(LOGIN)] == [
+        next(purged[1].glob(f"{LOGIN}-*.tar.gz")).name
+    ]
+    assert host.file(f"/var/lib/collectif/purged/{archives[0]}").mode == 0o600
+
+
+def test_after_the_purge_the_member_file_changes_nothing(step, purged):
+    again = step("etendu", "purged", password="")
+    assert again.changed["asso1"] == 0, again.tail(80)

@@ -6,7 +6,7 @@
  *
  *   runuser -u wordpress -- php /usr/local/lib/collectif/collectif-wp.php DOMAIN COMMAND
  *
- * COMMAND: status, install, settings, site, members, upgrade, cron. Values come from WORDPRESS_*
+ * COMMAND: status, install, settings, site, members, purge, upgrade, cron. Values come from WORDPRESS_*
  * environment variables, never from the command line (which every user can read); the
  * administrator's password (install) from standard input, since over sudo a task's
  * environment is on a command line too, which sudo writes to the journal.
@@ -60,7 +60,7 @@ function secret_input(string $what): string
 $domain = strtolower($argv[1] ?? '');
 $command = $argv[2] ?? 'status';
 if (!preg_match('/^[a-z0-9.-]+$/', $domain)) {
-    fail('usage: collectif-wp.php DOMAIN status|install|settings|site|members|upgrade|cron');
+    fail('usage: collectif-wp.php DOMAIN status|install|settings|site|members|purge|upgrade|cron');
 }
 $path = input('path', false) ?: '/';
 
@@ -164,6 +164,25 @@ function make_account(string $login, string $password, string $email): WP_User
         fail("the account '$login' could not be made (is its e-mail already used?)");
     }
     return get_user_by('id', $id);
+}
+
+/** Copy a directory and everything in it (the member's uploads, for their archive). */
+function copy_tree(string $from, string $to): void
+{
+    if (!is_dir($to) && !mkdir($to, 0700, true)) {
+        fail("cannot make $to");
+    }
+    foreach (new RecursiveIteratorIterator(
+        new RecursiveDirectoryIterator($from, FilesystemIterator::SKIP_DOTS),
+        RecursiveIteratorIterator::SELF_FIRST
+    ) as $path => $entry) {
+        $target = $to . substr($path, strlen($from));
+        if ($entry->isDir()) {
+            is_dir($target) || mkdir($target, 0700);
+        } elseif (!copy($path, $target)) {
+            fail("cannot copy $path");
+        }
+    }
 }
 
 /** Lock (or unlock) an account: a network refuses a "spam" account's sign-in, with its
@@ -338,6 +357,42 @@ switch ($command) {
         }
         $changed = array_diff_key(array_filter($done), ['waiting' => true]) !== [];
         finish(['changed' => $changed] + $done);
+
+    case 'purge':
+        // A member who is gone, purged (`collectif member purge`): their site exported
+        // (WordPress's own export file, as Tools > Export makes it, and its uploads) into
+        // WORDPRESS_EXPORT, a directory of this user's, then the site and the account
+        // deleted.
+        require_once ABSPATH . 'wp-admin/includes/ms.php';
+        require_once ABSPATH . 'wp-admin/includes/export.php';
+        $login = input('login');
+        $export = input('export');
+        if (!is_dir($export) || !is_writable($export)) {
+            fail("the export directory '$export' is missing or not writable");
+        }
+        $done = ['changed' => false, 'exported' => [], 'deleted' => []];
+        foreach (get_sites(['domain' => $domain, 'path' => "/$login/", 'number' => 1]) as $site) {
+            switch_to_blog((int) $site->blog_id);
+            ob_start();
+            export_wp(['content' => 'all']);
+            file_put_contents("$export/site.xml", ob_get_clean());
+            $uploads = wp_upload_dir(null, false)['basedir'];
+            restore_current_blog();
+            $done['exported'][] = 'site.xml';
+            if (is_dir($uploads)) {
+                copy_tree($uploads, "$export/uploads");
+                $done['exported'][] = 'uploads';
+            }
+            wpmu_delete_blog((int) $site->blog_id, true);
+            $done['deleted'][] = "/$login/";
+        }
+        $user = get_user_by('login', $login);
+        if ($user) {
+            wpmu_delete_user($user->ID);
+            $done['deleted'][] = $login;
+        }
+        $done['changed'] = $done['deleted'] !== [];
+        finish($done);
 
     case 'upgrade':
     case 'cron':

@@ -25,7 +25,9 @@ SERVICES = {
     "blog": "their own WordPress site",
     "video": "a Jitsi Meet account that opens rooms",
 }
-STATES = ("active", "suspended", "gone")
+# purged: gone, their data exported to an archive and their accounts deleted (`collectif
+# member purge`); the login stays in the register, never given again.
+STATES = ("active", "suspended", "gone", "purged")
 # Logins no member gets: the system's and the services' own accounts, and the mailboxes
 # RFC 2142 gives a domain's operators.
 RESERVED = frozenset(

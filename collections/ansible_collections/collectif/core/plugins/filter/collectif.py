@@ -137,7 +137,7 @@ def service_accounts(
 ) -> list[dict[str, Any]]:
     """collectif_members | collectif.core.service_accounts(collectif_plans, 'cloud', run):
     each member's account on one service (src/collectif/accounts.py); `run`: what
-    `collectif member` gives this run ({passwords, only, reset})."""
+    `collectif member` gives this run ({passwords, only, reset, purge, archives})."""
     run = run or {}
     return accounts.service_accounts(
         members or [],
@@ -146,6 +146,8 @@ def service_accounts(
         run.get("passwords") or {},
         run.get("only") or (),
         run.get("reset") or (),
+        run.get("purge") or (),
+        str(run.get("archives") or ""),
     )
 
 
