@@ -170,3 +170,26 @@ def _amount(invoice: Mapping[str, Any]) -> float:
         return float(invoice.get("amount") or 0)
     except (TypeError, ValueError):
         return -1.0
+
+
+def member_counts(members: Iterable[Any], plans: Iterable[Any]) -> dict[str, Any]:
+    """What a public page may say of the members: how many are active on each plan (with
+    its yearly fee), how many are suspended, and the yearly dues of the active ones. No
+    name, no login."""
+    listed = [m for m in members if isinstance(m, Mapping)]
+    active = [m for m in listed if (m.get("state") or "active") == "active"]
+    rows = []
+    dues = 0.0
+    for plan in plans:
+        if not isinstance(plan, Mapping):
+            continue
+        fee = plan.get("fee") if isinstance(plan.get("fee"), int | float) else 0
+        count = sum(1 for m in active if m.get("plan") == plan.get("name"))
+        rows.append({"name": str(plan.get("name")), "fee": fee, "active": count})
+        dues += fee * count
+    return {
+        "plans": rows,
+        "active": len(active),
+        "suspended": sum(1 for m in listed if m.get("state") == "suspended"),
+        "dues": dues,
+    }

@@ -42,11 +42,18 @@ NEEDS: dict[str, str] = {
     "synapse_appservices": "synapse",
     "restic_backups": "restic",
     "coturn_peers": "coturn",
+    "transparency_services": "transparency",
 }
 SERVICE_KEYS = {"title", "groups", "enabled", "after", "playbook", "health"}
 # The plays every service belongs to come in this order: the base, the shared services,
-# the applications (any other play), the backups, which keep what the others made.
-STAGES = {"plays/base.yml": 0, "plays/shared.yml": 1, "plays/backup.yml": 3}
+# the applications (any other play), the backups, which keep what the others made, then
+# the transparency page, which tells of them all.
+STAGES = {
+    "plays/base.yml": 0,
+    "plays/shared.yml": 1,
+    "plays/backup.yml": 3,
+    "plays/transparency.yml": 4,
+}
 APPLICATIONS = 2
 TOP_KEYS = {"service", "secrets", "publishes", "needs", "members"}
 SECRET_KEYS = {"purpose", "length", "show", "who", "variable"}

@@ -157,6 +157,12 @@ def dues_changes(members: Any, clients: Any, recurring: Any, product_key: str) -
     return accounts.dues_changes(members or [], clients or [], recurring or [], product_key)
 
 
+def member_counts(members: Any, plans: Any) -> dict[str, Any]:
+    """collectif_members | collectif.core.member_counts(collectif_plans): active members
+    per plan, suspended, yearly dues; no names (src/collectif/accounts.py)."""
+    return accounts.member_counts(members or [], plans or [])
+
+
 def account_differences(wanted: Any, current: Any, fields: Any) -> list[dict[str, Any]]:
     """wanted | collectif.core.account_differences(current, {'enabled': 'enabled'}): the
     existing accounts that differ from the wanted ones (src/collectif/accounts.py)."""
@@ -182,4 +188,5 @@ class FilterModule:
             "service_accounts": service_accounts,
             "account_differences": account_differences,
             "dues_changes": dues_changes,
+            "member_counts": member_counts,
         }
