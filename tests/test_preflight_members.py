@@ -228,3 +228,34 @@ def test_a_list_written_where_a_name_goes_is_one_line_not_a_traceback():
     assert line.startswith("collectif_members[0].plan: '['etendu']' is not a plan")
     (line,) = members(plans=[{"name": "petit", "fee": 5, "services": [["cloud"]]}])
     assert line.startswith("collectif_plans[0].services[0]: '['cloud']' is not a service")
+
+
+@pytest.mark.parametrize(
+    ("variable", "entry"),
+    [
+        ("synapse_users", {"name": "camille", "password": "x" * 24}),
+        ("jitsi_meet_users", {"name": "camille", "password": "x" * 24}),
+        (
+            "wordpress_sites",
+            {
+                "slug": "carnet",
+                "title": "Carnet",
+                "owner": "camille",
+                "owner_email": "camille@example.org",
+            },
+        ),
+    ],
+)
+def test_a_member_may_not_share_a_login_with_an_inventory_account(variable, entry):
+    found = check(
+        {
+            "collectif_plans": PLANS,
+            "collectif_members": [member(login="camille")],
+            variable: [entry],
+        }
+    )
+    assert found == [
+        f"collectif_members[0].login: 'camille' is also an account of {variable} (in "
+        "association.yml): an account follows the members file or that list, not both; take "
+        f"it out of {variable}. {MEMBERS_FILE}"
+    ]

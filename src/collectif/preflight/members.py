@@ -157,6 +157,7 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
     found: list[Problem] = []
     logins: dict[str, str] = {}
     emails: dict[str, str] = {}
+    inventory_accounts = _inventory_accounts(host)
     for index, member in enumerate(members):
         label = f"collectif_members[{index}]"
         if not isinstance(member, Mapping):
@@ -164,6 +165,16 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
             continue
         login = member.get("login")
         refused = _login(f"{label}.login", login, reserved, where)
+        if not refused and login in inventory_accounts:
+            refused = [
+                Problem(
+                    f"{label}.login",
+                    f"'{login}' is also an account of {inventory_accounts[login]} (in "
+                    "association.yml): an account follows the members file or that list, not "
+                    f"both; take it out of {inventory_accounts[login]}",
+                    where,
+                )
+            ]
         found += refused
         found += check(f"{label}.email", member.get("email"), validators.email_problem, where)
         found += check(f"{label}.name", member.get("name"), _name_problem, where)
@@ -188,6 +199,24 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
                     )
                 )
             seen.setdefault(value.lower(), label)
+    return found
+
+
+# The accounts the inventory lists for itself (the volunteers', a shared blog), which the
+# members play never touches: a member may not have one of their names.
+INVENTORY_ACCOUNTS = (
+    ("synapse_users", "name"),
+    ("jitsi_meet_users", "name"),
+    ("wordpress_sites", "owner"),
+)
+
+
+def _inventory_accounts(host: Host) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for variable, key in INVENTORY_ACCOUNTS:
+        for item in as_list(host.vars.get(variable)):
+            if isinstance(item, Mapping) and isinstance(item.get(key), str):
+                found.setdefault(item[key], variable)
     return found
 
 
