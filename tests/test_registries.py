@@ -307,11 +307,9 @@ def test_the_members_play_runs_every_declared_member_contract():
         assert (ROOT / "roles" / name / "tasks" / "members.yml").is_file()
 
 
-def test_every_plan_service_has_a_member_contract_but_the_bridges():
-    """Each service a plan may give is some role's, but the bridges: every Matrix account
-    of the server may use them (mautrix_bridge's permissions), so they ride on the plan's
-    Matrix."""
+def test_every_plan_service_has_a_member_contract():
+    """Each service a plan may give is some role's, and the dues Invoice Ninja's."""
     from collectif.preflight.members import SERVICES as PLAN_SERVICES
 
     given = {s.members for s in SERVICES if s.members}
-    assert given == set(PLAN_SERVICES) - {"bridges"} | {accounts.DUES}
+    assert given == set(PLAN_SERVICES) | {accounts.DUES}

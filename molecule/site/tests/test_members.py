@@ -128,6 +128,16 @@ def member_dues(host) -> list[str]:
     ).splitlines()
 
 
+def bridge_permissions(host) -> dict:
+    """Who may use the WhatsApp bridge (its settings; the other bridges' are the same)."""
+    return json.loads(
+        host.check_output(
+            'python3 -c "import json, yaml; print(json.dumps(yaml.safe_load('
+            "open('/etc/mautrix-whatsapp/config.yaml'))['bridge']['permissions']))\""
+        )
+    )
+
+
 def blog_status(host) -> str:
     return host.check_output(
         f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {PEBBLE_ROOT} "
@@ -152,6 +162,14 @@ def test_the_small_plan_starts_the_yearly_dues_at_its_fee(host, small):
     assert member_dues(host) == [
         "15.00\t2\tCotisation annuelle à l'association (formule essentiel)"
     ]
+
+
+def test_the_small_plan_gives_no_bridges_and_they_are_for_members_only(host, small):
+    permissions = bridge_permissions(host)
+    assert f"@{LOGIN}:collectif.test" not in permissions
+    # A members file that lists someone: the bridges are no longer every account's.
+    assert "collectif.test" not in permissions
+    assert permissions["@camille:collectif.test"] == "admin"
 
 
 def test_the_small_plan_gives_nothing_else(host, xmpp, small):
@@ -180,6 +198,11 @@ def test_the_large_plan_opens_a_blog_whose_owner_signs_in(host, large):
     assert blog_status(host) == "200"
     signed_in = blog_sign_in(host)
     assert "set-cookie: wordpress_logged_in_" in signed_in.lower()
+
+
+def test_the_large_plan_opens_the_bridges(host, large):
+    assert bridge_permissions(host)[f"@{LOGIN}:collectif.test"] == "user"
+    assert host.service("mautrix-whatsapp").is_running
 
 
 def test_the_large_plan_lets_the_member_open_video_calls(xmpp, large):
@@ -228,6 +251,7 @@ def test_a_suspended_member_is_refused_everywhere(host, xmpp, suspended):
     assert "wordpress_logged_in_" not in refused
     assert "login_error" in refused
     assert "jid" not in xmpp("services", JITSI, LOGIN, PASSWORD)
+    assert f"@{LOGIN}:collectif.test" not in bridge_permissions(host)
 
 
 def test_a_suspended_member_keeps_everything_and_is_not_invoiced(host, suspended):
