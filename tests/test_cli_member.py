@@ -280,3 +280,29 @@ def test_a_purge_the_server_did_not_finish_leaves_the_member_gone(
     monkeypatch.setattr(cli, "run_playbook", lambda *_: 2)
     assert cli.main(["member", "-i", str(inventory), "purge", "leonie", "--to", str(tmp_path)]) == 2
     assert "state: gone" in text(inventory)
+
+
+def test_the_list_shows_the_cloud_used_against_the_quota(inventory, monkeypatch, capsys):
+    add(inventory, "leonie", "Léonie", "leonie@example.org", "essentiel")
+    add(inventory, "noah", "Noah", "noah@example.org", "etendu")
+
+    def run_playbook(playbook, inventory, extra, results=None):
+        assert playbook == "usage.yml" and results is not None
+        results.append({"nextcloud_usage": {"leonie": 1288490189}})
+        return 0
+
+    monkeypatch.setattr(cli, "run_playbook", run_playbook)
+    capsys.readouterr()  # what the adds said
+    assert cli.main(["member", "-i", str(inventory), "list", "--usage"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[-5:] == ["since", "cloud", "used", "/", "quota"]
+    (leonie,) = [line for line in out if line.startswith("leonie ")]
+    assert leonie.endswith("1.2 GB / 5 GB (24 %)")
+    (noah,) = [line for line in out if line.startswith("noah ")]
+    assert noah.endswith("- / 50 GB")
+
+
+def test_the_list_says_when_the_servers_cannot_be_asked(inventory, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "run_playbook", lambda *_args, **_kw: 4)
+    assert cli.main(["member", "-i", str(inventory), "list", "--usage"]) == 1
+    assert "could not be asked" in capsys.readouterr().out

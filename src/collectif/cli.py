@@ -103,8 +103,13 @@ def _member_parser(commands: Any) -> None:
     )
     member.add_argument("-i", "--inventory", required=True, help="the inventory directory")
     actions = member.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser(
+    listing = actions.add_parser(
         "list", help="each member's plan, state and the day they joined; counts and dues"
+    )
+    listing.add_argument(
+        "--usage",
+        action="store_true",
+        help="also what each member's cloud files take against their quota (asks the server)",
     )
     add = actions.add_parser("add", help="a new member, active from today (or --date)")
     add.add_argument("login", help="lowercase letters, digits and . _ -, from a letter")
@@ -159,7 +164,23 @@ def member_command(args: argparse.Namespace) -> int:
         register = members.load(Path(args.inventory))
         if args.action == "list":
             table = [("login", "name", "plan", "state", "since"), *members.rows(register)]
-            widths = [max(len(row[i]) for row in table) for i in range(5)]
+            if args.usage:
+                used = cloud_usage(args.inventory)
+                if used is None:
+                    print(
+                        "collectif member: the servers could not be asked / serveurs injoignables"
+                    )
+                    return 1
+                quotas = members.quotas(register)
+                table = [
+                    (*table[0], "cloud used / quota"),
+                    *(
+                        (*row, members.usage_cell(used.get(row[0]), quotas.get(row[0], "")))
+                        for row in table[1:]
+                    ),
+                ]
+            columns = len(table[0])
+            widths = [max(len(row[i]) for row in table) for i in range(columns)]
             for row in table:
                 cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
                 print("  ".join(cells).rstrip())
@@ -196,6 +217,20 @@ def member_command(args: argparse.Namespace) -> int:
     if args.file_only:
         return 0
     return apply_member(args.inventory, args.login, first=first)
+
+
+def cloud_usage(inventory: str) -> dict[str, int] | None:
+    """What each account's cloud files take (bytes, by login), asked of the servers that run
+    Nextcloud (playbooks/usage.yml); None when the run failed."""
+    results: list[dict[str, Any]] = []
+    rc = run_playbook("usage.yml", inventory, vault_options(inventory), results)
+    if rc != 0:
+        return None
+    used: dict[str, int] = {}
+    for result in results:
+        for login, size in (result.get("nextcloud_usage") or {}).items():
+            used[str(login)] = used.get(str(login), 0) + int(size)
+    return used
 
 
 def purge_member(inventory: str, register: members.Register, login: str, to: Path) -> int:
@@ -351,10 +386,20 @@ def mitogen_settings() -> dict[str, str]:
     return {"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
-def run_playbook(playbook: str, inventory: str, extra: Sequence[str]) -> int:
-    """Run one playbook from the project, printing Ansible's output; return its exit code."""
+def run_playbook(
+    playbook: str,
+    inventory: str,
+    extra: Sequence[str],
+    results: list[dict[str, Any]] | None = None,
+) -> int:
+    """Run one playbook from the project, printing Ansible's output; return its exit code.
+    With `results`: print nothing and collect each task's result there instead."""
 
     def show(event: dict[str, Any]) -> bool:
+        if results is not None:
+            if event.get("event") == "runner_on_ok":
+                results.append(event.get("event_data", {}).get("res", {}))
+            return False
         # Each event carries its own clean text; ansible-runner's raw stream has markers.
         if event.get("stdout"):
             print(event["stdout"], flush=True)

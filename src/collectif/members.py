@@ -219,6 +219,49 @@ def rows(register: Register) -> list[tuple[str, ...]]:
     ]
 
 
+def quotas(register: Register) -> dict[str, str]:
+    """Each member's cloud quota, from their plan ("" when it gives no cloud)."""
+    given = {
+        str(plan.get("name")): str(plan.get("nextcloud_quota") or "")
+        for plan in plans(register.inventory)
+        if isinstance(plan, Mapping) and "cloud" in (plan.get("services") or [])
+    }
+    return {
+        str(member.get("login")): given.get(str(member.get("plan")), "")
+        for member in register.members
+        if isinstance(member, Mapping)
+    }
+
+
+def usage_cell(used: int | None, quota: str) -> str:
+    """ "1.2 GB / 5 GB (24 %)" for the list; a dash for what is not known."""
+    shown = "-" if used is None else _size(used)
+    if not quota:
+        return shown
+    limit = _bytes(quota)
+    share = f" ({100 * used / limit:.0f} %)" if used is not None and limit else ""
+    return f"{shown} / {quota}{share}"
+
+
+_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+
+
+def _bytes(quota: str) -> int:
+    """Nextcloud's quota ("5 GB") in bytes (its units are powers of 1024); 0 if unknown."""
+    number, _, unit = quota.strip().partition(" ")
+    try:
+        return int(float(number) * _UNITS[unit.upper() or "B"])
+    except (KeyError, ValueError):
+        return 0
+
+
+def _size(count: int) -> str:
+    for unit in ("TB", "GB", "MB", "KB"):
+        if count >= _UNITS[unit]:
+            return f"{count / _UNITS[unit]:.1f} {unit}"
+    return f"{count} B"
+
+
 def summary(register: Register) -> list[str]:
     """Counts by state and by plan, and the yearly dues of the active members (each plan's
     fee), in English and French."""

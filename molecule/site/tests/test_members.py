@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import tarfile
 
 import pytest
@@ -207,6 +208,22 @@ def test_the_large_plan_opens_the_bridges(host, large):
 
 def test_the_large_plan_lets_the_member_open_video_calls(xmpp, large):
     assert xmpp("services", JITSI, LOGIN, PASSWORD)["jid"] == f"{LOGIN}@{JITSI}/test"
+
+
+def test_the_cloud_used_is_measured_for_the_list(host, run_playbook, large):
+    """playbooks/usage.yml, what `collectif member list --usage` runs: each account's
+    files, in bytes."""
+    home = f"/var/lib/nextcloud/data/{LOGIN}/files"
+    host.check_output(
+        f"runuser -u nextcloud -- mkdir -p {home} && "
+        f"head -c 1048576 /dev/zero | runuser -u nextcloud -- tee {home}/rapport.bin >/dev/null"
+    )
+    measured = run_playbook("usage.yml")
+    assert measured.returncode == 0, measured.tail(40)
+    found = re.search(rf"^\s+{LOGIN}: (\d+)$", measured.output, re.MULTILINE)
+    assert found, measured.tail(20)
+    # The file, and the directories' own few kilobytes.
+    assert 1048576 <= int(found.group(1)) < 1048576 + 65536
 
 
 def test_quotas_beyond_the_disk_are_said_with_the_figures(host, step, large):
