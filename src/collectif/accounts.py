@@ -35,9 +35,11 @@ def service_accounts(
     """One entry per member (only those named, when `only` names some): login, name,
     e-mail, plan, state, `enabled` (and its opposite, `locked`), `quota` (the plan's
     Nextcloud quota, "" when the plan gives no cloud), `fee` (the plan's yearly fee; for
-    the service "dues", `enabled` means it is invoiced), `password` (the first password this
-    run brings, or "") and `reset` (this password replaces the one of every account the
-    member has: `collectif member password`) and `purge` (a member who is gone, whose
+    the service "dues", `enabled` means it is invoiced), `first` (this run brings the
+    member a first password: the password itself is never in the entry, which tasks show,
+    but in `passwords`, which the roles read in tasks that show nothing) and `reset` (that
+    password replaces the one of every account the member has: `collectif member
+    password`) and `purge` (a member who is gone, whose
     data this run exports and whose accounts it deletes: `collectif member purge`), with
     `archive`, the server's directory where each service puts what it exports of theirs
     (`archives`/LOGIN)."""
@@ -70,13 +72,21 @@ def service_accounts(
                 "locked": not enabled,
                 "quota": str(plan.get("nextcloud_quota") or "") if "cloud" in gives else "",
                 "fee": fee,
-                "password": str(passwords.get(login) or ""),
+                "first": bool(passwords.get(login)),
                 "reset": login in renewed and bool(passwords.get(login)),
                 "purge": login in purged and state == "gone",
                 "archive": f"{archives}/{login}" if login in purged and archives else "",
             }
         )
     return accounts
+
+
+def with_passwords(
+    accounts: Iterable[Mapping[str, Any]], passwords: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The entries with each one's first password beside (`password`, "" for none): for a
+    program's standard input, in a task that shows nothing."""
+    return [{**a, "password": str(passwords.get(a["login"]) or "")} for a in accounts]
 
 
 def differences(

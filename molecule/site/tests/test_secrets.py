@@ -124,6 +124,19 @@ def test_the_secrets_reached_their_programs(host, run):
     admin = run.secrets["Nextcloud's administrator password"]
     assert state["install"]["admin_password_sha256"] == sha256(admin)
     assert state["users"][run.member]["password_sha256"] == sha256(run.member_password)
+    # The member's other accounts took the same first password: Matrix's, for one.
+    signed_in = host.check_output(
+        "curl -sS -X POST http://127.0.0.1:8008/_matrix/client/v3/login -d @- <<'EOF'\n"
+        + json.dumps(
+            {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": run.member},
+                "password": run.member_password,
+            }
+        )
+        + "\nEOF"
+    )
+    assert json.loads(signed_in)["user_id"] == f"@{run.member}:collectif.test"
     # Invoice Ninja's first account was made again, with the derived password.
     assert "TASK [invoiceninja : Make the first account, once]" in run.output
     hashed = host.check_output(

@@ -163,6 +163,12 @@ def member_counts(members: Any, plans: Any) -> dict[str, Any]:
     return accounts.member_counts(members or [], plans or [])
 
 
+def with_passwords(accounts_: Any, passwords: Any) -> list[dict[str, Any]]:
+    """wordpress_members | collectif.core.with_passwords(wordpress_members_passwords): the
+    entries with their first password, for a task that shows nothing."""
+    return accounts.with_passwords(accounts_ or [], passwords or {})
+
+
 def account_differences(wanted: Any, current: Any, fields: Any) -> list[dict[str, Any]]:
     """wanted | collectif.core.account_differences(current, {'enabled': 'enabled'}): the
     existing accounts that differ from the wanted ones (src/collectif/accounts.py)."""
@@ -189,4 +195,5 @@ class FilterModule:
             "account_differences": account_differences,
             "dues_changes": dues_changes,
             "member_counts": member_counts,
+            "with_passwords": with_passwords,
         }
