@@ -62,6 +62,15 @@ asyncio.run(main(*sys.stdin.read().split()))
 """
 
 
+@pytest.fixture(scope="module", autouse=True)
+def inventory_again(run_playbook):
+    """After the module: the bridges' settings as the inventory says (its members file lists
+    nobody: every account of the server), for the modules after this one."""
+    yield
+    played = run_playbook("site.yml", "--tags", "mautrix_bridge")
+    assert played.returncode == 0, played.tail(40)
+
+
 @pytest.fixture(scope="module")
 def step(run_playbook, tmp_path_factory):
     """step(plan, state, password=PASSWORD, reset=False): the members file with Léonie so,
