@@ -95,3 +95,12 @@ def run_against(tmp_path: Path) -> Callable[..., Run]:
         return Run(result.returncode, result.stdout + result.stderr, reached)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests read the English messages whatever the developer's locale; a test of the
+    French ones sets its own."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")

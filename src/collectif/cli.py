@@ -35,7 +35,7 @@ from typing import Any
 
 import ansible_runner
 
-from . import inventory_files, members, secrets
+from . import i18n, inventory_files, members, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -437,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     playbook, options, _ = COMMANDS[args.command]
     unreadable = inventory_files.problems(Path(args.inventory))
     if unreadable:
-        print(f"The inventory cannot be read ({len(unreadable)} problem(s)); nothing was changed:")
+        print(i18n.say("cli", "inventory.unreadable", count=len(unreadable)))
         for line in unreadable:
             print(f"- {line}")
         return 2
@@ -445,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = [*options, *FULL_RUN]
     rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
     if rc != 0:
-        print(f"collectif {args.command}: failed (exit code {rc}); see the messages above.")
+        print(i18n.say("cli", "command.failed", command=args.command, code=rc))
     return rc
 
 
