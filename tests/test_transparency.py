@@ -108,9 +108,29 @@ def test_the_program_writes_the_page_and_the_files(tmp_path):
         == 0
     )
     assert (out / "index.html").stat().st_mode & 0o777 == 0o644
+    assert "<title>Bienvenue" in (out / "bienvenue" / "index.html").read_text()
     assert sorted(p.name for p in (out / "chatonsinfos").iterdir()) == [
         "nextcloud.properties",
         "organization.properties",
         "wordpress.properties",
     ]
     assert transparency.main(["--facts", str(tmp_path / "missing.json"), "--out", str(out)]) == 1
+
+
+def test_the_welcome_page_lists_each_service_with_its_address_in_french():
+    page = transparency.welcome({**FACTS, "contact": "bureau@asso-exemple.fr"})
+    assert '<html lang="fr">' in page and "<title>Bienvenue — " in page
+    for service in FACTS["services"]:
+        assert f'<a href="{service["url"]}">{service["name"]}</a>' in page
+    assert "Votre compte" in page and "Your account" in page
+    assert 'href="mailto:bureau@asso-exemple.fr"' in page
+    assert 'href="https://asso-exemple.fr/transparence/"' in transparency.welcome(
+        {**FACTS, "page_url": "https://asso-exemple.fr/transparence/"}
+    )
+
+
+def test_the_welcome_page_escapes_what_the_inventory_gives():
+    given = {**FACTS, "association": "<b>Asso</b>", "contact": ""}
+    page = transparency.welcome(given)
+    assert "<b>Asso</b>" not in page and "&lt;b&gt;Asso&lt;/b&gt;" in page
+    assert "écrivez aux bénévoles" in page and "write to\nthe volunteers" in page

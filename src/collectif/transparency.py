@@ -13,6 +13,7 @@ page is made: the last successful backup and restore drill (collectif-backup's r
 and the version of each service Debian installs. It writes, atomically:
 
     OUT/index.html                          the page, in French and English
+    OUT/bienvenue/index.html                the welcome page: the services, for members
     OUT/chatonsinfos/organization.properties  the same facts for the CHATONS collective
     OUT/chatonsinfos/<service>.properties
 
@@ -212,6 +213,62 @@ the CHATONS collective)</span> :
 """
 
 
+def welcome(facts: Mapping[str, Any]) -> str:
+    """The welcome page members are sent to: each service, what it is for, its address,
+    and how to sign in. French first, English alongside."""
+    e = html.escape
+    name = e(str(facts.get("association") or ""))
+    services = "\n".join(
+        f'<li><a href="{e(str(s.get("url") or ""))}">{e(str(s.get("name", "")))}</a> — '
+        f"{e(str(s.get('what', '')))}</li>"
+        for s in facts.get("services") or []
+        if s.get("url")
+    )
+    contact = str(facts.get("contact") or "")
+    mail = f'<a href="mailto:{e(contact)}">{e(contact)}</a>' if contact else ""
+    write_fr, write_en = (f"à {mail}", mail) if mail else ("aux bénévoles", "the volunteers")
+    return f"""<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Bienvenue — {name}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }}
+li {{ margin: .4rem 0; }}
+.en {{ color: #555; font-style: italic; }}
+</style>
+</head>
+<body>
+<h1>Bienvenue <span class="en">/ Welcome</span> — {name}</h1>
+<p>Les services que l'association héberge pour ses membres, avec des logiciels libres.
+<span class="en">The services the association hosts for its members, with free
+software.</span></p>
+
+<h2>Nos services <span class="en">/ Our services</span></h2>
+<ul id="services">
+{services}
+</ul>
+
+<h2>Votre compte <span class="en">/ Your account</span></h2>
+<p>Un seul identifiant pour tous les services de votre formule : celui que l'association
+vous a donné, avec un premier mot de passe à changer dès la première connexion.
+<span class="en">One login for every service of your plan: the one the association gave
+you, with a first password to change when you first sign in.</span></p>
+<p>Un mot de passe oublié, un compte bloqué, une question : écrivez {write_fr}.
+<span class="en">A forgotten password, a locked account, a question: write to
+{write_en}.</span></p>
+
+<p>Ce que l'association héberge, où, comment c'est sauvegardé et ce que cela coûte :
+<a href="{e(str(facts.get("page_url") or "/transparence/"))}">la page de transparence</a>.
+<span class="en">What the association hosts, where, how it is backed up and what it
+costs: the transparency page.</span></p>
+</body>
+</html>
+"""
+
+
 def _properties(pairs: list[tuple[str, Any]]) -> str:
     """A properties file: `key = value`, one per line (UTF-8), empty values left out."""
     lines = [f"# {GENERATOR}: made from the inventory and the server; do not edit"]
@@ -295,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     facts = gather(facts, args.backups)
     facts["made"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    files = {"index.html": page(facts)}
+    files = {"index.html": page(facts), "bienvenue/index.html": welcome(facts)}
     files.update({f"chatonsinfos/{k}": v for k, v in chatonsinfos(facts).items()})
     write(args.out, files)
     return 0

@@ -134,3 +134,15 @@ def test_the_page_is_made_every_hour_in_a_sandbox(host, exposure, published):
     assert host.service("collectif-transparency.timer").is_enabled
     assert host.service("collectif-transparency.timer").is_running
     assert exposure("collectif-transparency.service") < 4
+
+
+def test_the_welcome_page_lists_the_services_in_french(host, published):
+    headers, body = get(host, "/bienvenue/")
+    assert headers.startswith("http/2 200")
+    assert "content-type: text/html; charset=utf-8" in headers
+    assert '<html lang="fr">' in body and "<title>Bienvenue — " in body
+    services = re.search(r'<ul id="services">(.*?)</ul>', body, re.S)
+    assert services
+    for address in ("https://cloud.collectif.test", "https://matrix.collectif.test"):
+        assert f'<a href="{address}' in services.group(1)
+    assert "Votre compte" in body and 'href="https://collectif.test/transparence/"' in body
