@@ -150,8 +150,16 @@ def test_the_list_shows_plan_state_and_since(inventory, capsys):
     assert lines[4:] == [
         "active 1 (etendu 1), suspended 1, gone 0, purged 0; "
         "yearly dues of the active members: 45 EUR",
-        "actifs 1, suspendus 1, partis 0, effacés 0 ; cotisations annuelles des actifs : 45 EUR",
     ]
+
+
+def test_the_list_speaks_french_to_a_french_volunteer(inventory, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert member(inventory, "list") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "actifs 1 (etendu 1), suspendus 1, partis 0, effacés 0 ; "
+        "cotisations annuelles des actifs : 45 EUR"
+    )
 
 
 def test_the_dues_follow_the_plans_and_states(inventory, capsys):
@@ -160,7 +168,7 @@ def test_the_dues_follow_the_plans_and_states(inventory, capsys):
     member(inventory, "remove", "dominique")
     capsys.readouterr()
     member(inventory, "list")
-    assert capsys.readouterr().out.splitlines()[-2] == (
+    assert capsys.readouterr().out.splitlines()[-1] == (
         "active 2 (essentiel 2), suspended 0, gone 1, purged 0; "
         "yearly dues of the active members: 30 EUR"
     )
@@ -186,7 +194,7 @@ def test_the_list_shows_even_a_plan_whose_fee_preflight_refuses(inventory, capsy
     assert member(inventory, "list") == 0
     assert (
         capsys.readouterr()
-        .out.splitlines()[-2]
+        .out.splitlines()[-1]
         .endswith("yearly dues of the active members: 0 EUR")
     )
 
@@ -241,9 +249,12 @@ def test_a_new_password_goes_to_every_account_of_the_member(inventory, applied, 
     assert text(inventory) == before
 
 
-def test_a_new_password_for_someone_not_in_the_file_is_refused(inventory, applied, capsys):
+def test_a_new_password_for_someone_not_in_the_file_is_refused(
+    inventory, applied, capsys, monkeypatch
+):
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")  # and said in French to a French volunteer
     assert cli.main(["member", "-i", str(inventory), "password", "nobody"]) == 2
-    assert "aucun membre 'nobody'" in capsys.readouterr().out
+    assert "collectif member : aucun membre 'nobody' dans " in capsys.readouterr().out
     assert applied == []
 
 

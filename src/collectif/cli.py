@@ -167,13 +167,11 @@ def member_command(args: argparse.Namespace) -> int:
             if args.usage:
                 used = cloud_usage(args.inventory)
                 if used is None:
-                    print(
-                        "collectif member: the servers could not be asked / serveurs injoignables"
-                    )
+                    print(members.say("list.unreachable"))
                     return 1
                 quotas = members.quotas(register)
                 table = [
-                    (*table[0], "cloud used / quota"),
+                    (*table[0], members.say("list.usage_column")),
                     *(
                         (*row, members.usage_cell(used.get(row[0]), quotas.get(row[0], "")))
                         for row in table[1:]
@@ -194,26 +192,22 @@ def member_command(args: argparse.Namespace) -> int:
         if args.action == "add":
             members.add(register, args.login, args.name, args.email, args.plan, args.date)
             first = True
-            said = (
-                f"{args.login} added on plan {args.plan} from {args.date} / "
-                f"{args.login} ajouté·e en formule {args.plan} dès le {args.date}"
-            )
+            said = members.say("change.added", login=args.login, plan=args.plan, date=args.date)
         elif args.action == "plan":
             old = members.change_plan(register, args.login, args.plan, args.date)
             first = bool(new_services(register.inventory, old, args.plan))
-            said = (
-                f"{args.login}: plan {old} -> {args.plan} from {args.date} / "
-                f"formule {old} -> {args.plan} dès le {args.date}"
+            said = members.say(
+                "change.plan", login=args.login, old=old, plan=args.plan, date=args.date
             )
         else:
             state = members.change_state(register, args.login, args.action, args.date)
             first = False
-            said = f"{args.login}: {state} from {args.date} / {state} dès le {args.date}"
+            said = members.say("change.state", login=args.login, state=state, date=args.date)
     except members.Refused as refused:
-        print(f"collectif member: {refused}")
+        print(members.say("change.refused", reason=refused))
         return 2
     members.save(register)
-    print(f"collectif member: {said} ({register.path})")
+    print(members.say("change.written", said=said, path=register.path))
     if args.file_only:
         return 0
     return apply_member(args.inventory, args.login, first=first)
@@ -238,20 +232,13 @@ def purge_member(inventory: str, register: members.Register, login: str, to: Pat
     accounts deleted; the register marks them purged once the server has done it."""
     state = register.find(login).get("state", "active")
     if state != "gone":
-        raise members.Refused(
-            f"{login} is {state}: only a member who is gone can be purged (collectif member "
-            f"remove {login} first) / seul un membre parti peut être effacé"
-        )
-    print(
-        f"This deletes every account of {login} after exporting their data to an archive; "
-        "it cannot be undone. / Cela efface tous les comptes de ce membre, après une "
-        "archive de ses données ; c'est définitif."
-    )
+        raise members.Refused(members.say("refused.purge_not_gone", login=login, state=state))
+    print(members.say("purge.warning", login=login))
     # Checked now, written once the server has done it.
     members.change_state(register, login, "purge", datetime.date.today())
-    typed = input(f"Type the login to confirm / tapez l'identifiant pour confirmer ({login}): ")
+    typed = input(members.say("purge.prompt", login=login))
     if typed.strip() != login:
-        print("collectif member: not confirmed, nothing changed / non confirmé, rien changé")
+        print(members.say("purge.not_confirmed"))
         return 2
     to.mkdir(parents=True, exist_ok=True)
     values = {
@@ -261,16 +248,10 @@ def purge_member(inventory: str, register: members.Register, login: str, to: Pat
     }
     rc = run_members_play(inventory, values)
     if rc != 0:
-        print(
-            f"collectif member: the purge stopped (exit code {rc}); {login} stays gone in the "
-            "file, and what was exported stays on the server / effacement interrompu"
-        )
+        print(members.say("purge.stopped", code=rc, login=login))
         return rc
     members.save(register)
-    print(
-        f"collectif member: {login} purged; their archive is in {to.resolve()} (and in "
-        f"/var/lib/collectif/purged on the server) / effacé, archive dans {to.resolve()}"
-    )
+    print(members.say("purge.done", login=login, to=to.resolve()))
     return 0
 
 
@@ -313,21 +294,10 @@ def apply_member(inventory: str, login: str, first: bool, reset: bool = False) -
         given.write_text(json.dumps(values))
         rc = run_playbook("members.yml", inventory, [*vault_options(inventory), "-e", f"@{given}"])
     if rc != 0:
-        print(
-            f"collectif member: the server did not take the change (exit code {rc}); the file "
-            "has it: run this again, or deploy / le serveur n'a pas suivi, relancer"
-        )
-    if password and reset:
-        print(
-            f"New password of {login}, on every account (shown once) / nouveau mot de passe "
-            f"de {login}, sur chaque compte (affiché une seule fois) :\n\n    {password}\n"
-        )
-    elif password:
-        print(
-            f"First password of {login}, for the accounts this change made (shown once) / "
-            f"premier mot de passe de {login}, pour les comptes créés (affiché une seule "
-            f"fois) :\n\n    {password}\n"
-        )
+        print(members.say("apply.failed", code=rc))
+    if password:
+        said = "apply.new_password" if reset else "apply.first_password"
+        print(f"{members.say(said, login=login)}\n\n    {password}\n")
     return rc
 
 

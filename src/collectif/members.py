@@ -20,9 +20,15 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from . import i18n
 from .inventory_files import AnsibleLoader
 from .preflight import members as rules
 from .preflight.common import Host, Places
+
+
+def say(key: str, **values: Any) -> str:
+    return i18n.say("member", key, **values)
+
 
 FILE = Path("group_vars") / "all" / "members.yml"
 HEADER = """\
@@ -71,8 +77,12 @@ class Register:
                 return member
         known = ", ".join(str(m.get("login")) for m in self.members if isinstance(m, Mapping))
         raise Refused(
-            f"no member '{login}' in {self.path} (members: {known or 'none'}) / "
-            f"aucun membre '{login}'"
+            say(
+                "refused.no_member",
+                login=login,
+                path=self.path,
+                known=known or say("list.none"),
+            )
         )
 
 
@@ -97,7 +107,7 @@ def load(inventory: Path) -> Register:
     text = path.read_text() if path.exists() else HEADER
     document = _yaml().load(text)
     if not isinstance(document, CommentedMap):
-        raise Refused(f"{path}: is not a mapping with collectif_members / n'est pas lisible")
+        raise Refused(say("refused.unreadable", path=path))
     return Register(inventory, document)
 
 
@@ -146,9 +156,7 @@ def checked(register: Register, before: list[str]) -> None:
     """Refuse the change when it brings a problem the file did not have."""
     new = [line for line in problems(register) if line not in before]
     if new:
-        raise Refused(
-            "the change is refused, nothing written / changement refusé:\n- " + "\n- ".join(new)
-        )
+        raise Refused(say("refused.problems") + "\n- " + "\n- ".join(new))
 
 
 def add(
@@ -174,7 +182,7 @@ def change_plan(register: Register, login: str, plan: str, day: datetime.date) -
     member = register.find(login)
     old = member.get("plan")
     if old == plan:
-        raise Refused(f"{login} is already on plan {plan} / est déjà en formule {plan}")
+        raise Refused(say("refused.same_plan", login=login, plan=plan))
     member["plan"] = plan
     _record(member, day, "plan", plan)
     checked(register, before)
@@ -188,8 +196,13 @@ def change_state(register: Register, login: str, change: str, day: datetime.date
     current = member.get("state", "active")
     if current not in allowed:
         raise Refused(
-            f"{login} is {current}: {change} applies to a member who is {' or '.join(allowed)} "
-            f"/ {login} est {current}"
+            say(
+                "refused.state",
+                login=login,
+                current=current,
+                change=change,
+                allowed=" or ".join(allowed),
+            )
         )
     member["state"] = state
     _record(member, day, "state", state)
@@ -264,7 +277,7 @@ def _size(count: int) -> str:
 
 def summary(register: Register) -> list[str]:
     """Counts by state and by plan, and the yearly dues of the active members (each plan's
-    fee), in English and French."""
+    fee)."""
     fees = {
         str(plan.get("name")): _fee(plan)
         for plan in plans(register.inventory)
@@ -279,12 +292,15 @@ def summary(register: Register) -> list[str]:
     dues = sum(fees.get(str(m.get("plan")), 0) for m in active)
     counts = ", ".join(f"{name} {count}" for name, count in by_plan.items() if count)
     return [
-        f"active {len(active)} ({counts or 'none'}), suspended {len(states['suspended'])}, "
-        f"gone {len(states['gone'])}, purged {len(states['purged'])}; "
-        f"yearly dues of the active members: {dues:g} EUR",
-        f"actifs {len(active)}, suspendus {len(states['suspended'])}, partis "
-        f"{len(states['gone'])}, effacés {len(states['purged'])} ; "
-        f"cotisations annuelles des actifs : {dues:g} EUR",
+        say(
+            "list.summary",
+            active=len(active),
+            counts=counts or say("list.none"),
+            suspended=len(states["suspended"]),
+            gone=len(states["gone"]),
+            purged=len(states["purged"]),
+            dues=f"{dues:g}",
+        )
     ]
 
 
