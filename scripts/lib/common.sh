@@ -178,19 +178,12 @@ start_systemd_container() {
   return 1
 }
 
-# The demo inventory installs Element Web, whose release comes from GitHub. Where GitHub
-# cannot be reached (and the release is not in the demo's artifact cache), leave Element
-# out and say so, rather than fail: the rest of the demo does not need it.
-# Sets COLLECTIF_DEMO_ELEMENT (read by inventories/demo) unless it is set already.
-decide_demo_element() {
-  [ -n "${COLLECTIF_DEMO_ELEMENT:-}" ] && return 0
-  if [ -n "$(ls "$COLLECTIF_ROOT/inventories/demo/artifacts/element-web" 2>/dev/null)" ] \
-    || curl -sfIL --max-time 10 -o /dev/null https://github.com/element-hq/element-web/releases; then
-    export COLLECTIF_DEMO_ELEMENT=true
-  else
-    warn "GitHub cannot be reached from this machine: the demo goes without Element Web"
-    export COLLECTIF_DEMO_ELEMENT=false
-  fi
+# demo_release_at ARTIFACT URL: whether the demo can have a service whose release comes
+# from the internet: it is in the demo's artifact cache already (inventories/demo/artifacts/
+# ARTIFACT; "" for none), or URL's site answers (any HTTP answer, within 10 s).
+demo_release_at() {
+  [ -n "$1" ] && [ -n "$(ls "$COLLECTIF_ROOT/inventories/demo/artifacts/$1" 2>/dev/null)" ] && return 0
+  curl -sSI --connect-timeout 5 --max-time 10 -o /dev/null "$2" 2>/dev/null
 }
 
 # The demo's admin key pair (inventories/demo gives its public half to the admin "demo").
