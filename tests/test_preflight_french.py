@@ -7,7 +7,11 @@ import contextlib
 import subprocess
 
 import pytest
-from conftest import ASSOCIATION
+from conftest import ASSOCIATION, KEY
+from test_preflight import check
+
+from collectif import i18n
+from collectif.preflight import spec_problems
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +56,52 @@ def test_the_frame_and_the_rules_are_said_in_french(run_against, in_french):
     assert "The inventory has" not in run.output
     assert "Set it in" not in run.output
     assert run.reached == ""
+
+
+@pytest.fixture
+def french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """French messages, for the rules checked without Ansible (no C library locale needed)."""
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+
+
+ASSOCIATION_FILE = "inventories/asso/group_vars/all/association.yml"
+
+
+def test_a_missing_value_and_a_wrong_environment_in_french(french):
+    lines = check({"collectif_environment": "prod"}, drop=("collectif_domain",))
+    assert lines == [
+        "collectif_domain : est obligatoire (par exemple : mon-asso.fr). "
+        f"À corriger dans {ASSOCIATION_FILE}.",
+        "collectif_environment : 'prod' n'est pas l'une des valeurs possibles (production, "
+        f"test, demo). À corriger dans {ASSOCIATION_FILE}.",
+    ]
+
+
+def test_the_admins_rules_in_french(french):
+    admins = [{"name": "root", "ssh_keys": [KEY]}, {"name": "camille", "ssh_keys": [KEY]}]
+    assert check({"base_admin_users": admins, "ansible_user": "sam"}) == [
+        "ansible_user : 'sam' serait refusé par le serveur, une fois SSH renforcé par ce "
+        "déploiement : seuls les administrateurs de base_admin_users et le premier compte de "
+        "l'hébergeur, 'debian', peuvent se connecter, pas root ; connectez-vous en tant que "
+        "debian la "
+        "première fois, puis en tant que l'un des administrateurs. "
+        "À corriger dans inventories/asso/hosts.yml.",
+        "base_admin_users[0].name : 'root' est un compte sous lequel tourne le système ou un "
+        "service ; donnez à l'administrateur son propre identifiant (son prénom, par exemple). "
+        f"À corriger dans {ASSOCIATION_FILE}.",
+        "base_admin_users[1].ssh_keys[0] : est la même clé que base_admin_users[0].ssh_keys[0] "
+        ": une clé appartient à une seule personne ; retirez l'une des deux. "
+        f"À corriger dans {ASSOCIATION_FILE}.",
+    ]
+
+
+def test_the_argument_specs_lines_keep_ansibles_sentence(french):
+    results = [{"item": "base", "argument_errors": ["base_sshd_port must be an int."]}]
+    assert spec_problems(results, "inventories/asso") == [
+        "rôle base : base_sshd_port must be an int. "
+        "À corriger dans inventories/asso/group_vars ou host_vars."
+    ]
+
+
+def test_every_subject_of_the_preflight_is_in_the_catalogue():
+    assert {"preflight", "preflight_association", "preflight_base"} <= set(i18n.subjects())
