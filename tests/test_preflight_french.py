@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from conftest import ASSOCIATION, KEY
-from test_preflight import check
+from test_preflight import MATRIX, check
 
 from collectif import i18n
 from collectif.preflight import spec_problems
@@ -105,3 +105,44 @@ def test_the_argument_specs_lines_keep_ansibles_sentence(french):
 
 def test_every_subject_of_the_preflight_is_in_the_catalogue():
     assert {"preflight", "preflight_association", "preflight_base"} <= set(i18n.subjects())
+
+
+MEMBERS_FILE = "inventories/asso/group_vars/all/members.yml"
+
+
+def test_the_members_rules_in_french(french):
+    members = [
+        {"login": "camille", "name": "Camille", "email": "c@asso-exemple.fr", "plan": "essentiell"},
+        {"login": "Camille", "name": "C", "email": "d@asso-exemple.fr", "plan": "essentiel"},
+        {
+            "login": "dom",
+            "name": "D",
+            "email": "e@asso-exemple.fr",
+            "plan": "essentiel",
+            "since": "1er mai",
+        },
+    ]
+    assert check({"collectif_members": members}) == [
+        "collectif_members[0].plan : 'essentiell' n'est pas une formule de collectif_plans "
+        f"(essentiel) ; le plus proche est essentiel. À corriger dans {MEMBERS_FILE}.",
+        "collectif_members[1].login : 'Camille' est aussi l'identifiant de collectif_members[0] "
+        "(majuscules mises à part) : chaque membre a son propre identifiant. "
+        f"À corriger dans {MEMBERS_FILE}.",
+        "collectif_members[1].login : 'Camille' n'est pas un identifiant : lettres minuscules "
+        "a-z, chiffres et . _ -, commençant par une lettre, 32 caractères au plus, sans espace "
+        f"ni accent. À corriger dans {MEMBERS_FILE}.",
+        "collectif_members[2].since : '1er mai' n'est pas une date : écrivez-la sous la forme "
+        f"année-mois-jour, par exemple 2026-09-01. À corriger dans {MEMBERS_FILE}.",
+    ]
+
+
+def test_the_matrix_rules_in_french(french):
+    users = [{"name": "signalbot", "password": "assez-long-1"}, {"name": "sam", "password": "c"}]
+    assert check({"synapse_users": users}, groups=MATRIX) == [
+        "synapse_users[0].name : 'signalbot' appartient à la passerelle Signal (son bot, ou les "
+        "comptes signal_... qu'elle crée pour les contacts) ; choisissez un autre identifiant. "
+        f"À corriger dans {ASSOCIATION_FILE}.",
+        "synapse_users[1].password : a 1 caractères, moins que les 10 que Synapse demande aux "
+        "membres (synapse_password_minimum_length) : choisissez-en un plus long. "
+        f"À corriger dans {ASSOCIATION_FILE}.",
+    ]

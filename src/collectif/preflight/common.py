@@ -122,13 +122,13 @@ def named_items(
     variable: str,
     items_of: str,
     item_needs: str,
-    duplicate: str,
+    duplicate: Callable[..., str],
     where: str,
     name_rule: Callable[[Any], str | None] | None = None,
 ) -> tuple[list[tuple[str, Mapping[str, Any]]], list[Problem]]:
     """The mappings of a list such as collectif_plans or nginx_sites, each with its label,
     and the problems they share: not a list, an item that is not a mapping, a repeated
-    name (`duplicate` is that message, with {name} in it), a name `name_rule` refuses
+    name (`duplicate(name=...)` says that message), a name `name_rule` refuses
     (None when the caller checks names itself)."""
     if not isinstance(value, list):
         return [], [Problem(variable, say("items.not_a_list", items=items_of), where)]
@@ -144,7 +144,7 @@ def named_items(
         if name_rule is not None:
             found += check(f"{label}.name", name, name_rule, where)
         if isinstance(name, str) and name in seen:
-            found.append(Problem(f"{label}.name", duplicate.format(name=name), where))
+            found.append(Problem(f"{label}.name", duplicate(name=name), where))
         seen.add(str(name))
         items.append((label, item))
     return items, found
