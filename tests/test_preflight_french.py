@@ -7,7 +7,7 @@ import contextlib
 import subprocess
 
 import pytest
-from conftest import ASSOCIATION, KEY
+from conftest import ASSOCIATION, KEY, tripwire_hosts
 from test_preflight import MATRIX, check
 
 from collectif import i18n
@@ -146,3 +146,36 @@ def test_the_matrix_rules_in_french(french):
         "membres (synapse_password_minimum_length) : choisissez-en un plus long. "
         f"À corriger dans {ASSOCIATION_FILE}.",
     ]
+
+
+def test_a_broken_inventory_is_said_in_french_through_the_playbook(run_against, in_french):
+    hosts = tripwire_hosts(
+        servers={"hosts": {"asso1": {}}},
+        nextcloud={"hosts": {"asso1": {}, "asso2": {}}},
+        nextclowd={"hosts": {"asso1": {}}},
+        backup_targets={"host": {"backup1": {}}},
+    )
+    broken = {**ASSOCIATION, "nextcloud_default_qouta": "5 GB", "base_swap_enabled": "no"}
+    run = run_against(broken, hosts)
+    expected = [
+        "L'inventaire a 6 problème(s) ; rien n'a été changé sur aucun hôte :",
+        "- base_swap_enabled : est le texte 'no', pas une valeur oui/non : écrivez true ou false "
+        "sans guillemets (un 'false' entre guillemets compte comme vrai). À corriger dans ",
+        "- groupe backup_targets : a une clé 'host' qu'Ansible ignore (vouliez-vous dire "
+        "'hosts' ? un groupe ne contient que hosts, children, vars). À corriger dans ",
+        "- groupe nextcloud : a 2 hôtes (asso1, asso2) ; nextcloud ne tourne que sur un seul "
+        "hôte. À corriger dans ",
+        "- groupe nextcloud : l'hôte asso2 est dans nextcloud mais pas dans 'servers', il "
+        "n'aurait donc ni pare-feu ni comptes d'administrateurs ; ajoutez-le à 'servers'.",
+        "- groupe nextclowd : n'est pas un groupe de collectif : aucun service de collectif n'y "
+        "tourne (vouliez-vous dire 'nextcloud' ?), rien n'y serait donc déployé ; les groupes "
+        "que collectif connaît sont backup_targets, coturn, ",
+        "- nextcloud_default_qouta : n'est pas une variable que collectif connaît (vouliez-vous "
+        "dire 'nextcloud_default_quota' ?) ; écrite ainsi, rien ne la lit. À corriger dans ",
+    ]
+    assert run.returncode == 2, run.output
+    for line in expected:
+        assert run.output.count(line) == 1, f"{line!r} not said once:\n{run.output}"
+    assert "Arrêt avant toute modification. Corrigez les problèmes listés" in run.output
+    assert "Traceback" not in run.output
+    assert run.reached == ""
