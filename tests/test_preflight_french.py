@@ -155,10 +155,17 @@ def test_a_broken_inventory_is_said_in_french_through_the_playbook(run_against, 
         nextclowd={"hosts": {"asso1": {}}},
         backup_targets={"host": {"backup1": {}}},
     )
-    broken = {**ASSOCIATION, "nextcloud_default_qouta": "5 GB", "base_swap_enabled": "no"}
+    broken = {
+        **ASSOCIATION,
+        "collectif_admin_email": "bureau",
+        "nextcloud_default_qouta": "5 GB",
+        "base_swap_enabled": "no",
+    }
     run = run_against(broken, hosts)
     expected = [
-        "L'inventaire a 6 problème(s) ; rien n'a été changé sur aucun hôte :",
+        "L'inventaire a 7 problème(s) ; rien n'a été changé sur aucun hôte :",
+        "- collectif_admin_email : 'bureau' n'est pas une adresse e-mail (attendu : quelque "
+        "chose comme bureau@example.org). À corriger dans ",
         "- base_swap_enabled : est le texte 'no', pas une valeur oui/non : écrivez true ou false "
         "sans guillemets (un 'false' entre guillemets compte comme vrai). À corriger dans ",
         "- groupe backup_targets : a une clé 'host' qu'Ansible ignore (vouliez-vous dire "
@@ -179,3 +186,30 @@ def test_a_broken_inventory_is_said_in_french_through_the_playbook(run_against, 
     assert "Arrêt avant toute modification. Corrigez les problèmes listés" in run.output
     assert "Traceback" not in run.output
     assert run.reached == ""
+
+
+def test_the_shared_format_rules_in_french(french):
+    _, body, _ = KEY.split()
+    admins = [{"name": "camille", "ssh_keys": [f"ssh-rsa {body} camille@laptop"]}]
+    lines = check(
+        {
+            "collectif_domain": "Asso.fr",
+            "base_admin_users": admins,
+            "base_timezone": "Europe/Pari",
+            "collectif_plans": [
+                {"name": "essentiel", "fee": 15, "services": ["cloud"], "nextcloud_quota": "0 GB"}
+            ],
+        }
+    )
+    assert lines == [
+        "base_admin_users[0].ssh_keys[0] : 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIBhq2...' annonce "
+        "ssh-rsa mais contient une clé ssh-ed25519 ; collez la ligne telle qu'elle est dans le "
+        f"fichier .pub. À corriger dans {ASSOCIATION_FILE}.",
+        "base_timezone : 'Europe/Pari' n'est pas un fuseau horaire comme Europe/Paris "
+        "(vouliez-vous dire 'Europe/Paris' ?). À corriger dans inventories/asso/host_vars/"
+        "asso1.yml.",
+        "collectif_domain : 'Asso.fr' contient des majuscules ; écrivez-le en minuscules "
+        f"('asso.fr'). À corriger dans {ASSOCIATION_FILE}.",
+        "collectif_plans[0].nextcloud_quota : '0 GB' vaut zéro : un membre ne pourrait rien "
+        f"stocker. À corriger dans {ASSOCIATION_FILE}.",
+    ]
