@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import ASSOCIATION, KEY, tripwire_hosts
 from test_preflight import MATRIX, check
 
 from collectif import i18n
-from collectif.preflight import spec_problems
+from collectif.preflight import problems, spec_problems
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +104,10 @@ def test_the_argument_specs_lines_keep_ansibles_sentence(french):
     ]
 
 
-def test_every_subject_of_the_preflight_is_in_the_catalogue():
-    assert {"preflight", "preflight_association", "preflight_base"} <= set(i18n.subjects())
+def test_every_module_of_the_preflight_has_its_catalogue():
+    modules = Path(problems.__code__.co_filename).parent.glob("*.py")
+    wanted = {f"preflight_{m.stem}" for m in modules if m.stem not in ("__init__", "common")}
+    assert wanted | {"preflight", "validators"} <= set(i18n.subjects())
 
 
 MEMBERS_FILE = "inventories/asso/group_vars/all/members.yml"
@@ -212,4 +215,35 @@ def test_the_shared_format_rules_in_french(french):
         f"('asso.fr'). À corriger dans {ASSOCIATION_FILE}.",
         "collectif_plans[0].nextcloud_quota : '0 GB' vaut zéro : un membre ne pourrait rien "
         f"stocker. À corriger dans {ASSOCIATION_FILE}.",
+    ]
+
+
+def test_the_rules_of_the_key_the_bridges_php_and_nginx_in_french(french):
+    lines = check(
+        {
+            "collectif_secret_key": "0" * 64,
+            "php_fpm_extensions": ["intll", "gdd"],
+            "mautrix_bridge_networks": ["whatsap"],
+            "nginx_sites": [
+                {"name": "accueil", "server_names": ["asso-exemple.fr", "www example"]},
+            ],
+        },
+        groups=MATRIX,
+    )
+    where = f". À corriger dans {ASSOCIATION_FILE}."
+    assert lines == [
+        "collectif_secret_key : est trop facile à deviner (1 caractères différents) : les mots "
+        "de passe et les jetons des services, dont ceux des sauvegardes, en sont dérivés. "
+        "Créez-en une avec `openssl rand -hex 32`, gardez-la chiffrée sous le nom "
+        "vault_collectif_secret_key dans group_vars/all/vault.yml (ansible-vault create), et "
+        "faites-y référence depuis association.yml" + where,
+        "mautrix_bridge_networks : 'whatsap' n'est pas une passerelle que collectif connaît ; "
+        "les passerelles sont whatsapp (WhatsApp), signal (Signal), telegram (Telegram), meta "
+        "(Messenger). Vouliez-vous dire whatsapp ?" + where,
+        "nginx_sites[0] : nom de serveur 'www example' n'est pas un nom de domaine (attendu : "
+        "quelque chose comme example.org)" + where,
+        "php_fpm_extensions : 'intll' (vouliez-vous dire 'intl' ou 'pcntl' ?) et 'gdd' "
+        "(vouliez-vous dire 'gd' ?) ne sont pas des extensions PHP que collectif connaît ; les "
+        "noms connus sont ceux de PHP (tels que `php -m` les affiche), listés dans "
+        "src/collectif/php.py" + where,
     ]
