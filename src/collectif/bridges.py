@@ -10,6 +10,8 @@ import difflib
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from . import i18n
+
 
 @dataclass(frozen=True)
 class Bridge:
@@ -50,8 +52,8 @@ def network_problem(network: Any) -> str | None:
     guess = ALIASES.get(str(network).lower()) or next(
         iter(difflib.get_close_matches(str(network), list(CATALOGUE), n=1)), None
     )
-    hint = f" Did you mean {guess}?" if guess else ""
-    return f"'{network}' is not a bridge collectif knows; the bridges are {known}.{hint}"
+    hint = i18n.say("bridges", "guess", guess=guess) if guess else ""
+    return i18n.say("bridges", "unknown", network=network, known=known, hint=hint)
 
 
 def reserved_localpart(localpart: str) -> Bridge | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from . import shapes, validators
+from . import i18n, shapes, validators
 
 # What location / of a site does: one of these, or none when only its locations serve.
 TARGETS = ("upstream", "root", "return")
@@ -56,37 +57,44 @@ _METHOD = re.compile(r"^[A-Z]+$")
 _LIMIT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MATCHES = ("prefix", "exact", "regex", "regex_ci", "prefix_priority")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_say = partial(i18n.say, "nginx")
 
 
 def site_problems(site: Any, limits: Collection[str] | None = None) -> list[str]:
     """What is wrong with one site, each as a short sentence (empty when it is good).
     `limits`: the names of the request limits defined (None: not checked)."""
     if not isinstance(site, Mapping):
-        return ["must have a name and server_names"]
+        return [_say("site.not_a_mapping")]
     found: list[str] = []
     name = site.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
-        found.append(f"name '{name}' must be lowercase letters, digits, - and _")
+        found.append(_say("site.name", name=name))
     unknown = sorted(set(site) - set(SITE_KEYS))
     if unknown:
-        found.append(f"has unknown keys {', '.join(unknown)} (the keys: {', '.join(SITE_KEYS)})")
+        found.append(
+            _say("site.unknown_keys", unknown=", ".join(unknown), keys=", ".join(SITE_KEYS))
+        )
     server_names = site.get("server_names")
     if not isinstance(server_names, list) or not server_names:
-        found.append("server_names must list the site's domain names")
+        found.append(_say("site.server_names"))
     else:
         for server_name in server_names:
             problem = validators.domain_problem(server_name)
             if problem:
-                found.append(f"server name {problem}")
+                found.append(_say("site.server_name", problem=problem))
     targets = [key for key in TARGETS if site.get(key)]
     if len(targets) > 1:
-        found.append(f"gives {' and '.join(targets)}; a site serves one of {', '.join(TARGETS)}")
+        given = _say("and").join(targets)
+        found.append(_say("site.targets", given=given, targets=", ".join(TARGETS)))
     if site.get("php_socket") and not site.get("root"):
-        found.append("php_socket needs a root, where the PHP files are")
+        found.append(_say("site.php_socket"))
     for location in site.get("locations") or []:
-        found += [f"location: {p}" for p in location_problems(location, inline=True, limits=limits)]
+        found += [
+            _say("site.location", problem=problem)
+            for problem in location_problems(location, inline=True, limits=limits)
+        ]
         if isinstance(location, Mapping) and location.get("php") and not site.get("php_socket"):
-            found.append(f"location: '{location.get('path')}': php needs the site's php_socket")
+            found.append(_say("site.location_php", path=location.get("path")))
     return found
 
 
@@ -96,32 +104,28 @@ def location_problems(
     """What is wrong with one location (a site's own, or a drop-in for another site's).
     `limits`: the names of the request limits defined (None: not checked)."""
     if not isinstance(location, Mapping) or not location.get("path"):
-        return ["must have a path"]
+        return [_say("location.no_path")]
     found: list[str] = []
+    path = location["path"]
     keys = set(LOCATION_KEYS) - ({"site", "name"} if inline else set())
     unknown = sorted(set(location) - keys)
     if unknown:
-        found.append(f"'{location['path']}' has unknown keys {', '.join(unknown)}")
+        found.append(_say("location.unknown_keys", path=path, unknown=", ".join(unknown)))
     if location.get("match", "prefix") not in MATCHES:
-        found.append(f"'{location['path']}': match is one of {', '.join(MATCHES)}")
+        found.append(_say("location.match", path=path, matches=", ".join(MATCHES)))
     limit = location.get("limit", "")
     if not isinstance(limit, str):
-        found.append(f"'{location['path']}': limit names a request limit (nginx_request_limits)")
+        found.append(_say("location.limit_type", path=path))
     elif limit and limits is not None and limit not in limits:
-        known = ", ".join(sorted(limits)) or "none"
-        found.append(
-            f"'{location['path']}': limit '{limit}' is not a request limit of nginx_request_limits"
-            f" (defined: {known})"
-        )
+        known = ", ".join(sorted(limits)) or _say("location.limits_none")
+        found.append(_say("location.limit_unknown", path=path, limit=limit, known=known))
     if location.get("php") and not inline:
         # A drop-in is written apart from its site: it does not know the site's socket.
-        found.append(f"'{location['path']}': php is for a site's own locations only")
+        found.append(_say("location.php_dropin", path=path))
     if not inline:
         for key in ("site", "name"):
             if not isinstance(location.get(key), str) or not _NAME.match(location[key]):
-                found.append(
-                    f"'{location['path']}': {key} must be lowercase letters, digits, - and _"
-                )
+                found.append(_say("location.name", path=path, field=key))
     return found
 
 

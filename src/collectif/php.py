@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from . import shapes
+from . import i18n, shapes
 
 # Extension -> Debian package ("{version}" becomes 8.4), or None when every PHP has it:
 # compiled into the binary, or shipped and enabled by php8.4-common (which php8.4-fpm
@@ -145,21 +145,21 @@ def unknown_extensions_problem(value: Any) -> str | None:
     """None when every name in the list is a known extension, else one sentence naming the
     unknown ones and, for each, the closest known names."""
     if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
-        return "must be a list of PHP extension names, such as [intl, gd, pdo_pgsql]"
+        return i18n.say("php", "extensions.not_a_list")
     unknown = [name for name in dict.fromkeys(value) if _key(name) not in EXTENSIONS]
     if not unknown:
         return None
     parts = []
     for name in unknown:
         close = suggestions(name)
-        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        names = i18n.say("php", "extensions.or").join(repr(c) for c in close)
+        hint = i18n.say("php", "extensions.did_you_mean", names=names) if close else ""
         parts.append(f"'{name}'{hint}")
-    named = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    verb = "is not a PHP extension" if len(unknown) == 1 else "are not PHP extensions"
-    return (
-        f"{named} {verb} collectif knows; the known names are PHP's own "
-        "(as `php -m` prints them), listed in src/collectif/php.py"
-    )
+    named = parts[0]
+    if len(parts) > 1:
+        named = i18n.say("php", "extensions.and", first=", ".join(parts[:-1]), last=parts[-1])
+    key = "extensions.unknown_one" if len(unknown) == 1 else "extensions.unknown_many"
+    return i18n.say("php", key, named=named)
 
 
 def packages(extensions: Iterable[str], version: str = "8.4") -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from . import services
+from . import i18n, services
 
 KEY_VARIABLE = "vault_collectif_secret_key"
 # The key's shortest length: `collectif secrets` makes 64 hexadecimal characters.
@@ -93,15 +93,9 @@ def read_key(inventory: Path, config_home: Path | None = None) -> str:
 def key_problem(key: object) -> str | None:
     """Why a value cannot be the association's secret key; None when it can."""
     if not isinstance(key, str) or len(key.strip()) < MIN_KEY:
-        return (
-            f"must be set, {MIN_KEY} characters at least: the services' passwords and tokens "
-            "are derived from it"
-        )
+        return i18n.say("secret_key", "short", length=MIN_KEY)
     if len(set(key.strip())) < MIN_KEY_CHARACTERS:
-        return (
-            f"is too easy to guess ({len(set(key.strip()))} different characters): the "
-            "services' passwords and tokens, the backups' among them, are derived from it"
-        )
+        return i18n.say("secret_key", "guessable", count=len(set(key.strip())))
     return None
 
 

@@ -13,10 +13,12 @@ import ipaddress
 import re
 import zoneinfo
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
-from . import bridges, php, secrets
+from . import bridges, i18n, php, secrets
+
+_say = partial(i18n.say, "validators")
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
@@ -39,53 +41,49 @@ _QUOTA_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 def _kind(value: Any) -> str:
     """What a value is, for a message about a value of the wrong kind."""
     if value is None:
-        return "empty"
+        return _say("kind.empty")
     if isinstance(value, list):
-        return "a list"
+        return _say("kind.list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _say("kind.mapping")
     if isinstance(value, bool):
-        return "a yes/no value"
-    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
+        return _say("kind.bool")
+    if isinstance(value, int | float):
+        return _say("kind.number")
+    return _say("kind.other", type=type(value).__name__)
 
 
 def domain_problem(value: Any) -> str | None:
     """A DNS name such as example.org: lowercase labels, at least two of them."""
     if not isinstance(value, str):
-        return f"is {_kind(value)}, not a domain name; write one such as example.org"
+        return _say("domain.kind", kind=_kind(value))
     if not value:
-        return "is empty; write a domain name such as example.org"
+        return _say("domain.empty")
     if value != value.lower():
-        return f"'{value}' has uppercase letters; write it in lowercase ('{value.lower()}')"
+        return _say("domain.uppercase", value=value, lower=value.lower())
     if len(value) > 253 or "." not in value:
-        return f"'{value}' is not a domain name (expected something like example.org)"
+        return _say("domain.invalid", value=value)
     labels = value.split(".")
     long = [label for label in labels if len(label) > 63]
     if long:
-        return (
-            f"'{value}' is not a domain name: '{long[0][:20]}...' is {len(long[0])} characters "
-            "long, and DNS allows 63 between two dots"
-        )
+        return _say("domain.long_label", value=value, label=long[0][:20], length=len(long[0]))
     if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
-        return (
-            f"'{value}' is not a domain name: use letters, digits and hyphens "
-            "between dots, like example.org"
-        )
+        return _say("domain.characters", value=value)
     return None
 
 
 def email_problem(value: Any) -> str | None:
     """An address such as bureau@example.org."""
     if not isinstance(value, str):
-        return f"is {_kind(value)}, not an e-mail address; write one such as bureau@example.org"
+        return _say("email.kind", kind=_kind(value))
     if not value:
-        return "is empty; write an e-mail address such as bureau@example.org"
+        return _say("email.empty")
     local, sep, domain = value.rpartition("@")
     if not sep or not _EMAIL_LOCAL.match(local) or domain_problem(domain.lower()) is not None:
-        return f"'{value}' is not an e-mail address (expected something like bureau@example.org)"
+        return _say("email.invalid", value=value)
     if domain != domain.lower():
         # WordPress and others refuse it later, on the server.
-        return f"'{value}': write the part after @ in lowercase ({local}@{domain.lower()})"
+        return _say("email.uppercase", value=value, lower=f"{local}@{domain.lower()}")
     return None
 
 
@@ -100,27 +98,21 @@ def quota_bytes(value: str) -> int:
 def quota_problem(value: Any) -> str | None:
     """A storage quota: a number and a unit, such as "5 GB" or "500 MB"."""
     if not isinstance(value, str) or _QUOTA.match(value.strip()) is None:
-        return (
-            f"'{value}' is not a quota: write a number and a unit among "
-            'B, KB, MB, GB, TB, like "5 GB" or "500 MB"'
-        )
+        return _say("quota.invalid", value=value)
     if quota_bytes(value) == 0:
-        return f"'{value}' is zero: a member could not store anything"
+        return _say("quota.zero", value=value)
     return None
 
 
 def username_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not _USERNAME.match(value):
-        return (
-            f"'{value}' is not a valid login name: lowercase letters, digits, '-' and '_', "
-            "starting with a letter, 32 characters at most"
-        )
+        return _say("username", value=value)
     return None
 
 
 def slug_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not _SLUG.match(value):
-        return f"'{value}' is not a valid name: lowercase letters, digits, '-' and '_'"
+        return _say("slug", value=value)
     return None
 
 
@@ -130,26 +122,17 @@ def ssh_key_problem(value: Any) -> str | None:
     cut short, damaged or labelled with another type would be ignored by sshd, and the
     admin locked out."""
     if not isinstance(value, str):
-        return "is not a text line; paste the content of your .pub file"
+        return _say("ssh_key.not_text")
     shown = value if len(value) <= 40 else value[:37] + "..."
     fields = _key_fields(value.strip())
     if fields is None:
-        return (
-            f"'{shown}' is not an SSH public key: paste the whole line of your "
-            "~/.ssh/id_ed25519.pub (it starts with ssh-ed25519)"
-        )
+        return _say("ssh_key.shape", shown=shown)
     label, body = fields
     held = _key_blob_type(body)
     if held is None:
-        return (
-            f"'{shown}' is cut short or damaged: its key does not decode as OpenSSH's does; "
-            "paste the whole line of the .pub file again"
-        )
+        return _say("ssh_key.damaged", shown=shown)
     if held != label:
-        return (
-            f"'{shown}' says {label} but holds an {held} key; paste the line as the .pub "
-            "file has it"
-        )
+        return _say("ssh_key.type", shown=shown, label=label, held=held)
     return None
 
 
@@ -225,7 +208,7 @@ _LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?(@[a-z]+)?$")
 def locale_problem(value: Any) -> str | None:
     """A locale as Debian's locales package names it: fr_FR.UTF-8."""
     if not isinstance(value, str) or not _LOCALE.match(value):
-        return f"'{value}' is not a locale name such as fr_FR.UTF-8 or en_US.UTF-8"
+        return _say("locale", value=value)
     return None
 
 
@@ -234,8 +217,8 @@ def timezone_problem(value: Any) -> str | None:
     zones = _timezones()
     if not isinstance(value, str) or (zones and value not in zones):
         guess = difflib.get_close_matches(str(value), sorted(zones), n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-        return f"'{value}' is not a time zone such as Europe/Paris{hint}"
+        hint = _say("did_you_mean", guess=guess[0]) if guess else ""
+        return _say("timezone", value=value, hint=hint)
     return None
 
 
@@ -253,7 +236,7 @@ def network_problem(value: Any) -> str | None:
     try:
         ipaddress.ip_network(str(value), strict=False)
     except ValueError:
-        return f"'{value}' is not an IP address or network (like 192.0.2.10 or 2001:db8::/32)"
+        return _say("network", value=value)
     return None
 
 
@@ -263,7 +246,7 @@ def port_problem(value: Any) -> str | None:
     if not all(part.isdigit() and 1 <= int(part) <= 65535 for part in bounds) or (
         len(bounds) == 2 and int(bounds[0]) >= int(bounds[1])
     ):
-        return f"'{value}' is not a port (1-65535) or a range like 49152-49200"
+        return _say("port", value=value)
     return None
 
 
@@ -275,18 +258,15 @@ _MATRIX_LOCALPART = re.compile(rf"^{MATRIX_LOCALPART}$")
 def matrix_login_problem(value: Any) -> str | None:
     """A Matrix account's name, as Synapse accepts one at registration."""
     if not isinstance(value, str):
-        return f"is {_kind(value)}, not a login; write one such as camille"
+        return _say("login.kind", kind=_kind(value))
     if not value:
-        return "is empty; write the member's login, such as camille"
+        return _say("matrix_login.empty")
     if not _MATRIX_LOCALPART.match(value):
-        return (
-            f"'{value}' is not a Matrix login: lowercase letters a-z, digits and . _ = - / +, "
-            "no spaces or accents"
-        )
+        return _say("matrix_login.characters", value=value)
     if value.startswith("_") or value.isdigit():
-        return f"'{value}': Synapse keeps logins that start with _ or are only digits for itself"
+        return _say("matrix_login.reserved", value=value)
     if len(value) > 64:
-        return f"'{value}' is longer than 64 characters"
+        return _say("matrix_login.long", value=value)
     return None
 
 
@@ -299,14 +279,11 @@ JITSI_RESERVED = frozenset({"focus", "jvb"})
 def jitsi_login_problem(value: Any) -> str | None:
     """A member's Jitsi login: what the role's entry point accepts."""
     if not isinstance(value, str):
-        return f"is {_kind(value)}, not a login; write one such as camille"
+        return _say("login.kind", kind=_kind(value))
     if not _JITSI_LOGIN.match(value):
-        return (
-            f"'{value}' is not a Jitsi login: lowercase letters a-z, digits and . _ -, "
-            "starting with a letter or digit, at most 64 characters"
-        )
+        return _say("jitsi_login.characters", value=value)
     if value in JITSI_RESERVED:
-        return f"'{value}' is Jitsi's own account; choose another login"
+        return _say("jitsi_login.reserved", value=value)
     return None
 
 
@@ -319,10 +296,10 @@ def public_ip_problem(value: Any, version: int | None = None) -> str | None:
         address = None
     if address is None or (version is not None and address.version != version):
         if version == 4:
-            return f"'{value}' is not an IPv4 address (like 198.51.100.7)"
-        return f"'{value}' is not an IP address"
+            return _say("ip.v4", value=value)
+        return _say("ip.any", value=value)
     if not address.is_global:
-        return f"'{value}' is a private or reserved address, not one the internet reaches"
+        return _say("ip.private", value=value)
     return None
 
 
@@ -344,20 +321,15 @@ def wordpress_slug_problem(value: Any) -> str | None:
         or not _WORDPRESS_SLUG.match(value)
         or value in WORDPRESS_RESERVED
     ):
-        return (
-            f"'{value}': the site's address takes 4 or more lowercase letters and digits "
-            f"(WordPress's rule), and not {', '.join(sorted(WORDPRESS_RESERVED))}"
-        )
+        reserved = ", ".join(sorted(WORDPRESS_RESERVED))
+        return _say("wordpress.slug", value=value, reserved=reserved)
     return None
 
 
 def wordpress_login_problem(value: Any) -> str | None:
     """An account name in a WordPress network."""
     if not isinstance(value, str) or not _WORDPRESS_LOGIN.match(value):
-        return (
-            f"'{value}': an account name of 4 to 60 lowercase letters and digits "
-            "(WordPress's rule in a network)"
-        )
+        return _say("wordpress.login", value=value)
     return None
 
 
@@ -369,14 +341,14 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 def release_version_problem(value: Any) -> str | None:
     """A release's version as the roles pin one: 5.11.81, 31.0.9, 1.2.3-rc1."""
     if not isinstance(value, str) or not _RELEASE_VERSION.match(value):
-        return f"'{value}' is not a version like 5.11.81 (three numbers, as text)"
+        return _say("release_version", value=value)
     return None
 
 
 def sha256_problem(value: Any) -> str | None:
     """A release's checksum, as sha256sum prints it."""
     if not isinstance(value, str) or not _SHA256.match(value):
-        return "is not a sha256 (64 lowercase hexadecimal characters, as sha256sum prints)"
+        return _say("sha256")
     return None
 
 

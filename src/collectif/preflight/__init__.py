@@ -29,7 +29,7 @@ from . import (
     wordpress,
 )
 from . import groups as inventory_groups  # `groups` is problems()'s argument
-from .common import Host, Places, Problem, shown_path
+from .common import Host, Places, Problem, say, shown_path
 
 __all__ = ["SERVICE_CHECKS", "Problem", "problems", "spec_problems"]
 
@@ -52,7 +52,7 @@ def problems(
     """Every problem with `host`'s variables, as readable lines (empty when all is well),
     with the errors of the roles' argument specs (`spec_results`, the preflight's loop)."""
     places = Places(shown_path(inventory_dir), host)
-    values, unreadable = readable(hostvars, f"{places.inventory}/group_vars or host_vars")
+    values, unreadable = readable(hostvars, say("where.vars", inventory=places.inventory))
     # A variable that cannot be read is left out of the roles' specs (the filter
     # collectif.core.unreadable) and looks unset to the rules: it is said once, by its name.
     lines = spec_problems(spec_results, inventory_dir)
@@ -110,19 +110,13 @@ def _plain(value: Any) -> Any:
 def _unreadable(error: str) -> str:
     missing = _UNDEFINED.search(error)
     if missing:
-        return (
-            f"refers to {missing[1]}, which is not defined: add it (to the vault, if it is a "
-            "secret), or correct the name"
-        )
+        return say("unreadable.undefined", name=missing[1])
     if "syntax error" in error.lower():
         # Jinja's message may quote the text around the error: never shown.
-        return (
-            "cannot be read: it holds '{{' or '{%' that is not a complete template; if they "
-            "are part of the text, put the value between {% raw %} and {% endraw %}"
-        )
+        return say("unreadable.syntax")
     # A lookup that fails (a key file that is not there...): Ansible's reason, first line.
     reason = error.split("\n", 1)[0].removeprefix("A captured exception marker was tripped: ")
-    return f"cannot be worked out: {reason.rstrip('.')}"
+    return say("unreadable.failed", reason=reason.rstrip("."))
 
 
 def spec_problems(
@@ -130,19 +124,17 @@ def spec_problems(
     inventory_dir: str | None = None,
 ) -> list[str]:
     """Lines for the argument-spec errors registered by the preflight's validation loop."""
-    where = f"{shown_path(inventory_dir)}/group_vars or host_vars"
+    where = say("where.vars", inventory=shown_path(inventory_dir))
     lines: list[str] = []
     for result in results:
         role = result.get("item", "?")
         errors = result.get("argument_errors") or []
         for error in errors:
-            lines.append(f"role {role}: {str(error).rstrip('.')}. Set it in {where}.")
+            lines.append(say("spec.error", role=role, error=str(error).rstrip("."), where=where))
         if result.get("failed") and not errors:
             # Not a wrong value but one that cannot be computed (an undefined variable, a
             # lookup that fails): the role would fail on it too, later and half-way.
-            reason = str(result.get("msg", "unknown error")).removeprefix("Task failed: ")
-            lines.append(
-                f"role {role}: its variables could not be read ({reason.rstrip('.')}). "
-                f"Set them in {where}."
-            )
+            reason = str(result.get("msg") or say("spec.unknown_error"))
+            reason = reason.removeprefix("Task failed: ").rstrip(".")
+            lines.append(say("spec.unreadable", role=role, reason=reason, where=where))
     return lines

@@ -5,8 +5,9 @@ host runs a service that derives passwords from it. The plans are members.py's."
 from __future__ import annotations
 
 import ipaddress
+from functools import partial
 
-from .. import secrets, validators
+from .. import i18n, secrets, validators
 from .common import ENVIRONMENTS, Host, Problem, check
 
 # The values every inventory gives, with an example for the message when one is missing.
@@ -16,11 +17,7 @@ REQUIRED = (
 )
 BOOLEAN_WORDS = ("true", "false", "yes", "no")
 MIRROR_SCHEMES = ("http://", "https://", "file:///")
-# How to make the key, after the rule's own sentence (secrets.key_problem).
-MAKE_A_KEY = (
-    "Make one with `openssl rand -hex 32`, keep it encrypted as vault_collectif_secret_key "
-    "in group_vars/all/vault.yml (ansible-vault create), and refer to it from association.yml"
-)
+_say = partial(i18n.say, "preflight_association")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -30,7 +27,7 @@ def problems(host: Host) -> list[Problem]:
     for variable, rule, example in REQUIRED:
         value = host.vars.get(variable)
         if value in (None, ""):
-            found.append(Problem(variable, f"is required (for example: {example})", where))
+            found.append(Problem(variable, _say("required", example=example), where))
         else:
             found += check(variable, value, rule, where)
     mirror = host.vars.get("collectif_artifact_mirror", "")
@@ -38,8 +35,7 @@ def problems(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "collectif_artifact_mirror",
-                f"'{mirror}' is not a mirror address: it starts with https://, http:// "
-                "or file:/// (a directory on the controller)",
+                _say("mirror", mirror=mirror),
                 where,
             )
         )
@@ -47,7 +43,11 @@ def problems(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "collectif_environment",
-                f"'{host.environment}' is not one of {', '.join(ENVIRONMENTS)}",
+                _say(
+                    "environment.unknown",
+                    environment=host.environment,
+                    choices=", ".join(ENVIRONMENTS),
+                ),
                 where,
             )
         )
@@ -56,9 +56,7 @@ def problems(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "group_vars/all/00-project.yml",
-                "is missing or its link is broken, so the project's settings (the plans, the "
-                "TURN name...) are not read; link it again: ln -sf ../../../../group_vars/all.yml "
-                f"{host.places.inventory}/group_vars/all/00-project.yml",
+                _say("project_settings", inventory=host.places.inventory),
                 f"{host.places.inventory}/group_vars/all",
             )
         )
@@ -71,13 +69,13 @@ def _stamps(host: Host, where: str) -> list[Problem]:
     found: list[Problem] = []
     enabled = host.vars.get("collectif_stamps", True)
     if not isinstance(enabled, bool) and str(enabled).lower() not in BOOLEAN_WORDS:
-        found.append(Problem("collectif_stamps", f"'{enabled}' is not true or false", where))
+        found.append(Problem("collectif_stamps", _say("stamps.enabled", value=enabled), where))
     hours = host.vars.get("collectif_stamps_max_age_hours", 24)
     if isinstance(hours, bool) or not str(hours).isdigit() or int(hours) < 1:
         found.append(
             Problem(
                 "collectif_stamps_max_age_hours",
-                f"'{hours}' is not a number of hours (a whole number, 1 or more; default 24)",
+                _say("stamps.hours", hours=hours),
                 where,
             )
         )
@@ -109,8 +107,7 @@ def _example_address(host: Host) -> list[Problem]:
     return [
         Problem(
             "ansible_host",
-            f"{address} is an example address (kept from the example inventory): write "
-            f"{host.name}'s own address, as your provider gives it",
+            _say("example.address", address=address, host=host.name),
             host.places.hosts_file,
         )
     ]
@@ -135,8 +132,7 @@ def _example_domain(host: Host) -> list[Problem]:
     return [
         Problem(
             "collectif_domain",
-            f"'{domain}' is an example domain (kept from the example inventory): write the "
-            "association's own domain, the one its members will type",
+            _say("example.domain", domain=domain),
             host.places.association,
         )
     ]
@@ -155,9 +151,12 @@ def _environment_reaches(host: Host, where: str) -> list[Problem]:
     return [
         Problem(
             "collectif_environment",
-            f"'{host.environment}' turns the production rules off, and {host.name} is reached "
-            f"at {address}, a real server's address: remove collectif_environment "
-            "(production is the default), or point the inventory at a test machine",
+            _say(
+                "environment.real_server",
+                environment=host.environment,
+                host=host.name,
+                address=address,
+            ),
             where,
         )
     ]
@@ -181,4 +180,8 @@ def secret_key_problems(host: Host) -> list[Problem]:
     message = secrets.key_problem(host.vars.get("collectif_secret_key"))
     if message is None:
         return []
-    return [Problem("collectif_secret_key", f"{message}. {MAKE_A_KEY}", host.places.association)]
+    return [
+        Problem(
+            "collectif_secret_key", _say("secret_key", problem=message), host.places.association
+        )
+    ]

@@ -4,8 +4,12 @@ rest-server, S3 or SFTP). A repository on the server's own disk dies with it."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
-from .common import BACKUP_GROUP, Host, Problem
+from .. import i18n
+from .common import BACKUP_GROUP, Host, Problem, group_label
+
+_say = partial(i18n.say, "preflight_backup")
 
 ROLES = ("restic", "rest_server")
 # restic repositories collectif knows, whole (a right prefix with a wrong rest fails only
@@ -41,8 +45,7 @@ def _target(host: Host) -> list[Problem]:
     return [
         Problem(
             "rest_server_keep_within",
-            f"'{within}' is not a restic duration: a number and a unit, y, m (months), d or "
-            "h, such as 30d or 1y6m",
+            _say("keep_within", value=within),
             host.places.association,
         )
     ]
@@ -56,10 +59,14 @@ def _server(host: Host) -> list[Problem]:
     if len(targets) > 1 and not host.vars.get("restic_repository"):
         found.append(
             Problem(
-                f"group {BACKUP_GROUP}",
-                f"has {len(targets)} hosts ({', '.join(targets)}); {host.name} sends its "
-                f"backups to the first one only, {targets[0]}: keep one in the group, or set "
-                f"restic_repository in host_vars/{host.name}.yml to the other",
+                group_label(BACKUP_GROUP),
+                _say(
+                    "targets",
+                    count=len(targets),
+                    hosts=", ".join(targets),
+                    host=host.name,
+                    first=targets[0],
+                ),
                 host.places.hosts_file,
             )
         )
@@ -68,8 +75,7 @@ def _server(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "restic_rest_user",
-                f"'{user}' is not a rest-server account name: lowercase letters, digits, "
-                "hyphens and underscores, starting with a letter or digit",
+                _say("rest_user", user=user),
                 where,
             )
         )
@@ -85,10 +91,7 @@ def _repository(host: Host, where: str) -> list[Problem]:
             return [
                 Problem(
                     "restic_repository",
-                    f"is empty and the inventory has no host in {BACKUP_GROUP}: this server "
-                    f"would have no backups; add a second server to {BACKUP_GROUP} (it gets a "
-                    "restic rest-server), or set restic_repository to a rest:, s3: or sftp: "
-                    "repository",
+                    _say("repository.none", group=BACKUP_GROUP),
                     where,
                 )
             ]
@@ -97,9 +100,7 @@ def _repository(host: Host, where: str) -> list[Problem]:
         return [
             Problem(
                 "restic_repository",
-                f"'{repository}' is not a restic repository URL: use "
-                "rest:https://host:8000/name/, s3:https://s3.<region>.io.cloud.ovh.net/<bucket>, "
-                "sftp:user@host:/path, or (tests and demo only) an absolute path",
+                _say("repository.url", repository=repository),
                 where,
             )
         ]
@@ -107,10 +108,7 @@ def _repository(host: Host, where: str) -> list[Problem]:
         return [
             Problem(
                 "restic_repository",
-                f"'{repository}': plain HTTP sends the backups and the account's password in "
-                "clear; use rest:https:// (leave restic_repository empty to use the "
-                "inventory's backup target, which serves HTTPS with a certificate the servers "
-                "pin)",
+                _say("repository.http", repository=repository),
                 where,
             )
         ]
@@ -118,8 +116,7 @@ def _repository(host: Host, where: str) -> list[Problem]:
         return [
             Problem(
                 "restic_repository",
-                f"'{repository}': a repository on the server's own disk is lost with the "
-                "server; use a rest:, s3: or sftp: repository",
+                _say("repository.local", repository=repository),
                 where,
             )
         ]
@@ -127,8 +124,7 @@ def _repository(host: Host, where: str) -> list[Problem]:
         return [
             Problem(
                 variable,
-                "is required with an s3: restic_repository (the keys of an OVH Object "
-                "Storage user; keep them in the vault)",
+                _say("s3_key"),
                 where,
             )
             for variable in RESTIC_S3_KEYS

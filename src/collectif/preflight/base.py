@@ -5,9 +5,10 @@ targets both get the base role (admins, SSH hardening, firewall), so both are ch
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from .. import validators
+from .. import i18n, validators
 from .association import LOCAL_CONNECTIONS
 from .common import Host, Problem, as_list, check, role_defaults
 
@@ -28,6 +29,7 @@ SYSTEM_PREFIXES = ("_", "systemd-", "mautrix-", "debian-")
 # Swap file sizes that make sense on a rented server (MiB): less is no help, more fills
 # the disk the members' files need.
 SWAP_MB = (64, 16384)
+_say = partial(i18n.say, "preflight_base")
 
 
 def _default(variable: str) -> Any:
@@ -55,17 +57,10 @@ def _connection(host: Host) -> list[Problem]:
     user = host.vars.get("ansible_user")
     if user in allowed:
         return []
-    who = "is not set (Ansible would log in with your own login on this computer)"
-    if user is not None:
-        who = f"'{user}' would be refused by the server once this run hardens SSH"
+    who = _say("login.who_unset") if user is None else _say("login.who_refused", user=user)
+    allowed = "login.allowed" if root != "no" else "login.allowed_not_root"
     return [
-        Problem(
-            "ansible_user",
-            f"{who}: only the admins of base_admin_users and the provider's first account "
-            f"'{provider}' may log in{'' if root != 'no' else ', root may not'}; connect as "
-            f"{provider} the first time, then as one of the admins",
-            host.places.hosts_file,
-        )
+        Problem("ansible_user", _say(allowed, who=who, provider=provider), host.places.hosts_file)
     ]
 
 
@@ -73,7 +68,7 @@ def _admins(host: Host) -> list[Problem]:
     where = host.places.association
     users = host.vars.get("base_admin_users", [])
     if not isinstance(users, list):
-        return [Problem("base_admin_users", "must be a list of admins (name, ssh_keys)", where)]
+        return [Problem("base_admin_users", _say("admins.not_a_list"), where)]
     found: list[Problem] = []
     with_keys = 0
     names: dict[str, str] = {}
@@ -81,14 +76,14 @@ def _admins(host: Host) -> list[Problem]:
     for index, user in enumerate(users):
         label = f"base_admin_users[{index}]"
         if not isinstance(user, Mapping):
-            found.append(Problem(label, "must have a name and ssh_keys", where))
+            found.append(Problem(label, _say("admins.not_a_mapping"), where))
             continue
         name = user.get("name")
         found += check(f"{label}.name", name, validators.username_problem, where)
         found += _admin_name(f"{label}.name", name, names, where)
         keys = user.get("ssh_keys", [])
         if not isinstance(keys, list):
-            found.append(Problem(f"{label}.ssh_keys", "must be a list of public keys", where))
+            found.append(Problem(f"{label}.ssh_keys", _say("admins.keys_not_a_list"), where))
             continue
         for key_index, key in enumerate(keys):
             key_label = f"{label}.ssh_keys[{key_index}]"
@@ -98,8 +93,7 @@ def _admins(host: Host) -> list[Problem]:
                 found.append(
                     Problem(
                         key_label,
-                        f"is the same key as {blobs[blob]}: a key belongs to one person; "
-                        "remove one of them",
+                        _say("admins.same_key", other=blobs[blob]),
                         where,
                     )
                 )
@@ -111,8 +105,7 @@ def _admins(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "base_admin_users",
-                "no admin with an SSH key: on a real server password logins are turned off, "
-                "so add at least one admin with the content of their ~/.ssh/id_ed25519.pub",
+                _say("admins.none_with_a_key"),
                 where,
             )
         )
@@ -127,13 +120,12 @@ def _admin_name(label: str, name: Any, seen: dict[str, str], where: str) -> list
         return [
             Problem(
                 label,
-                f"'{name}' is an account the system or a service runs as; give the admin "
-                "their own login (their first name, for example)",
+                _say("admins.system_account", name=name),
                 where,
             )
         ]
     if name in seen:
-        return [Problem(label, f"'{name}' is already {seen[name]}; list each admin once", where)]
+        return [Problem(label, _say("admins.twice", name=name, other=seen[name]), where)]
     seen[name] = label
     return []
 
@@ -146,8 +138,7 @@ def _host_values(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "base_hostname",
-                f"'{host.vars['base_hostname']}' is not a short host name (lowercase letters, "
-                "digits, hyphens, no dots)",
+                _say("hostname", value=host.vars["base_hostname"]),
                 where,
             )
         )
@@ -160,8 +151,7 @@ def _host_values(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "base_locale",
-                f"'{locale}' is not generated: add it to base_locales "
-                f"(now {', '.join(map(str, locales))})",
+                _say("locale", locale=locale, locales=", ".join(map(str, locales))),
                 where,
             )
         )
@@ -178,8 +168,7 @@ def _host_values(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "base_swap_size_mb",
-                f"{size} is out of bounds: between {SWAP_MB[0]} and {SWAP_MB[1]} MiB (2048 "
-                "suits a server of 8 GB)",
+                _say("swap", size=size, low=SWAP_MB[0], high=SWAP_MB[1]),
                 where,
             )
         )

@@ -15,11 +15,21 @@ from typing import Any
 
 import yaml
 
-from .. import services
+from .. import i18n, services
 
 ENVIRONMENTS = ("production", "test", "demo")
 SERVERS_GROUP = "servers"
 BACKUP_GROUP = "backup_targets"
+
+
+def say(key: str, **values: Any) -> str:
+    """A message of the preflight's frame (locale/preflight.toml), in the user's language."""
+    return i18n.say("preflight", key, **values)
+
+
+def group_label(group: str) -> str:
+    """How the report names a group of the inventory, in place of a variable."""
+    return say("group", group=group)
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +41,7 @@ class Problem:
     where: str
 
     def __str__(self) -> str:
-        return f"{self.variable}: {self.message}. Set it in {self.where}."
+        return say("problem", variable=self.variable, message=self.message, where=self.where)
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class Host:
 def shown_path(inventory_dir: str | None) -> str:
     """The inventory as the volunteer typed it: relative to where they run, if inside."""
     if not inventory_dir:
-        return "your inventory"
+        return say("where.no_inventory")
     path = Path(inventory_dir)
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -112,29 +122,29 @@ def named_items(
     variable: str,
     items_of: str,
     item_needs: str,
-    duplicate: str,
+    duplicate: Callable[..., str],
     where: str,
     name_rule: Callable[[Any], str | None] | None = None,
 ) -> tuple[list[tuple[str, Mapping[str, Any]]], list[Problem]]:
     """The mappings of a list such as collectif_plans or nginx_sites, each with its label,
     and the problems they share: not a list, an item that is not a mapping, a repeated
-    name (`duplicate` is that message, with {name} in it), a name `name_rule` refuses
+    name (`duplicate(name=...)` says that message), a name `name_rule` refuses
     (None when the caller checks names itself)."""
     if not isinstance(value, list):
-        return [], [Problem(variable, f"must be a list of {items_of}", where)]
+        return [], [Problem(variable, say("items.not_a_list", items=items_of), where)]
     items: list[tuple[str, Mapping[str, Any]]] = []
     found: list[Problem] = []
     seen: set[str] = set()
     for index, item in enumerate(value):
         label = f"{variable}[{index}]"
         if not isinstance(item, Mapping):
-            found.append(Problem(label, f"must have {item_needs}", where))
+            found.append(Problem(label, say("items.not_a_mapping", needs=item_needs), where))
             continue
         name = item.get("name")
         if name_rule is not None:
             found += check(f"{label}.name", name, name_rule, where)
         if isinstance(name, str) and name in seen:
-            found.append(Problem(f"{label}.name", duplicate.format(name=name), where))
+            found.append(Problem(f"{label}.name", duplicate(name=name), where))
         seen.add(str(name))
         items.append((label, item))
     return items, found

@@ -5,12 +5,15 @@ silently, so it is refused rather than ignored."""
 from __future__ import annotations
 
 import difflib
+from functools import partial
 from pathlib import Path
 
 import yaml
 
-from .. import services
-from .common import BACKUP_GROUP, SERVERS_GROUP, Host, Problem
+from .. import i18n, services
+from .common import BACKUP_GROUP, SERVERS_GROUP, Host, Problem, group_label, say
+
+_say = partial(i18n.say, "preflight_groups")
 
 # Hosts that run Pebble, the ACME test server (demo and tests only).
 PEBBLE_GROUP = "pebble"
@@ -35,19 +38,16 @@ def problems(host: Host) -> list[Problem]:
         if len(members) > 1:
             found.append(
                 Problem(
-                    f"group {group}",
-                    f"has {len(members)} hosts ({', '.join(members)}); "
-                    f"{group} runs on one host only",
+                    group_label(group),
+                    _say("too_many", count=len(members), hosts=", ".join(members), group=group),
                     where,
                 )
             )
         if not host.in_group(SERVERS_GROUP):
             found.append(
                 Problem(
-                    f"group {group}",
-                    f"host {host.name} is in {group} but not in '{SERVERS_GROUP}', "
-                    "so it would get no firewall or admin accounts; add it to "
-                    f"'{SERVERS_GROUP}'",
+                    group_label(group),
+                    _say("not_in_servers", host=host.name, group=group, servers=SERVERS_GROUP),
                     where,
                 )
             )
@@ -55,19 +55,16 @@ def problems(host: Host) -> list[Problem]:
     if host.in_group(PEBBLE_GROUP) and production:
         found.append(
             Problem(
-                f"group {PEBBLE_GROUP}",
-                f"host {host.name} is a real server (collectif_environment production), and "
-                "Pebble issues certificates no browser trusts; take it out of the group",
+                group_label(PEBBLE_GROUP),
+                _say("pebble", host=host.name),
                 where,
             )
         )
     if host.in_group(BACKUP_GROUP) and production and mine:
         found.append(
             Problem(
-                f"group {BACKUP_GROUP}",
-                f"host {host.name} would hold the backups of its own services "
-                f"({', '.join(mine)}): a backup on the same machine is lost with it; "
-                "use a second server",
+                group_label(BACKUP_GROUP),
+                _say("backup_of_itself", host=host.name, services=", ".join(mine)),
                 where,
             )
         )
@@ -101,12 +98,11 @@ def _group_keys(groups: object, file: Path) -> list[Problem]:
         for key in group:
             if key not in GROUP_KEYS:
                 guess = difflib.get_close_matches(str(key), GROUP_KEYS, n=1, cutoff=0.6)
-                hint = f"did you mean '{guess[0]}'? " if guess else ""
+                hint = _say("key_hint", guess=guess[0]) if guess else ""
                 found.append(
                     Problem(
-                        f"group {name}",
-                        f"has a key '{key}' that Ansible ignores ({hint}a group holds only "
-                        f"{', '.join(GROUP_KEYS)})",
+                        group_label(str(name)),
+                        _say("key", word=key, hint=hint, keys=", ".join(GROUP_KEYS)),
                         str(file),
                     )
                 )
@@ -122,12 +118,11 @@ def _unknown(host: Host) -> list[Problem]:
         if group in IMPLICIT_GROUPS or group in known:
             continue
         guess = difflib.get_close_matches(group, known, n=1, cutoff=0.75)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        hint = say("did_you_mean", guess=guess[0]) if guess else ""
         found.append(
             Problem(
-                f"group {group}",
-                f"is not a collectif group: no collectif service runs on it{hint}, so nothing "
-                f"would be deployed for it; the groups collectif knows are {', '.join(known)}",
+                group_label(group),
+                _say("unknown", hint=hint, known=", ".join(known)),
                 host.places.hosts_file,
             )
         )

@@ -3,12 +3,14 @@ sends through, and its pinned release (version and checksum change together)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from .. import validators
+from .. import i18n, validators
 from .common import Host, Problem, check
 
 ROLES = ("invoiceninja",)
+_say = partial(i18n.say, "preflight_invoiceninja")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -37,8 +39,7 @@ def _mail(host: Host, where: str) -> list[Problem]:
         found.append(
             Problem(
                 "invoiceninja_mail_password",
-                "is missing while invoiceninja_mail_username is set: put the SMTP account's "
-                "password in the vault",
+                _say("mail_password"),
                 where,
             )
         )
@@ -47,7 +48,7 @@ def _mail(host: Host, where: str) -> list[Problem]:
 
 def _port_problem(value: Any) -> str | None:
     if "-" in str(value):
-        return f"'{value}' is one port, such as 587 (STARTTLS) or 465 (TLS), not a range"
+        return _say("port_range", value=value)
     return validators.port_problem(value)
 
 
@@ -65,8 +66,7 @@ def _release(host: Host, where: str) -> list[Problem]:
         found.append(
             Problem(
                 "invoiceninja_sha256",
-                f"is missing: invoiceninja_version is set to {version}, whose archive has "
-                "its own checksum (sha256sum invoiceninja.tar); set both together",
+                _say("sha256", version=version),
                 where,
             )
         )

@@ -3,10 +3,13 @@ accounts that may open rooms."""
 
 from __future__ import annotations
 
-from .. import validators
-from .common import Host, Problem, check, named_items, role_defaults
+from functools import partial
+
+from .. import i18n, validators
+from .common import Host, Problem, check, named_items, role_defaults, say
 
 ROLES = ("jitsi_meet",)
+_say = partial(i18n.say, "preflight_jitsi")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -17,8 +20,7 @@ def problems(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "coturn",
-                "Jitsi gives participants whose network blocks its media the TURN server of "
-                "the same server, and this host is not in the coturn group: add it there",
+                _say("coturn"),
                 host.places.hosts_file,
             )
         )
@@ -40,9 +42,7 @@ def _nat(host: Host, where: str) -> list[Problem]:
         return [
             Problem(
                 "jitsi_meet_nat_public_ipv4",
-                "the server is behind NAT (coturn_external_ip is set) and the videobridge "
-                "does not know its public address: browsers would get a private one and "
-                "receive no media; set it to the public IPv4 address",
+                _say("nat"),
                 where,
             )
         ]
@@ -53,22 +53,21 @@ def _users(users: object, where: str, shortest: object) -> list[Problem]:
     items, found = named_items(
         users,
         "jitsi_meet_users",
-        "accounts (name, password)",
-        "a name and a password",
-        "'{name}' is listed twice; list each account once",
+        say("accounts.items"),
+        say("accounts.needs"),
+        partial(say, "accounts.duplicate"),
         where,
         name_rule=validators.jitsi_login_problem,
     )
     for label, user in items:
         password = user.get("password")
         if not isinstance(password, str) or not password:
-            found.append(Problem(f"{label}.password", "is missing; put one in the vault", where))
+            found.append(Problem(f"{label}.password", _say("password.missing"), where))
         elif isinstance(shortest, int) and len(password) < shortest:
             found.append(
                 Problem(
                     f"{label}.password",
-                    f"has {len(password)} characters, fewer than {shortest} "
-                    "(jitsi_meet_password_minimum_length): choose a longer one",
+                    _say("password.short", length=len(password), shortest=shortest),
                     where,
                 )
             )

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 
-from .. import bridges, validators
-from .common import Host, Problem, as_list, check, named_items, role_defaults
+from .. import bridges, i18n, validators
+from .common import Host, Problem, as_list, check, named_items, role_defaults, say
 
 ROLES = ("synapse", "mautrix_bridge")
 MATRIX_ID = re.compile(rf"^@{validators.MATRIX_LOCALPART}:[a-z0-9.-]+(:[0-9]+)?$")
 TELEGRAM_HASH = re.compile(r"[0-9a-f]{32}")
+_say = partial(i18n.say, "preflight_matrix")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -54,10 +56,7 @@ def _synapse(host: Host, where: str) -> list[Problem]:
         found.append(
             Problem(
                 "nginx_sites",
-                f"Matrix needs the bare domain {server_name} served over HTTPS for its "
-                f"/.well-known/matrix files, and no site named '{site}' serves it. Add "
-                f"one (name: {site}, server_names: [{server_name}], return: '301 "
-                f"https://matrix.{server_name}'), or put this host in the wordpress group",
+                _say("wellknown", server_name=server_name, site=site),
                 where,
             )
         )
@@ -70,9 +69,9 @@ def _users(users: object, where: str, shortest: object) -> list[Problem]:
     items, found = named_items(
         users,
         "synapse_users",
-        "accounts (name, password)",
-        "a name and a password",
-        "'{name}' is listed twice; list each account once",
+        say("accounts.items"),
+        say("accounts.needs"),
+        partial(say, "accounts.duplicate"),
         where,
         name_rule=validators.matrix_login_problem,
     )
@@ -83,8 +82,7 @@ def _users(users: object, where: str, shortest: object) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.name",
-                    f"'{name}' belongs to the {owner.display} bridge (its bot, or the "
-                    f"{owner.network}_... accounts it makes for contacts); choose another login",
+                    _say("users.bridge", name=name, bridge=owner.display, network=owner.network),
                     where,
                 )
             )
@@ -93,8 +91,7 @@ def _users(users: object, where: str, shortest: object) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.password",
-                    f"has {len(password)} characters, fewer than the {shortest} Synapse asks of "
-                    "members (synapse_password_minimum_length): choose a longer one",
+                    _say("users.short_password", length=len(password), shortest=shortest),
                     where,
                 )
             )
@@ -104,9 +101,7 @@ def _users(users: object, where: str, shortest: object) -> list[Problem]:
 def _bridges(host: Host, where: str) -> list[Problem]:
     networks = host.vars.get("mautrix_bridge_networks", [])
     if not isinstance(networks, list):
-        return [
-            Problem("mautrix_bridge_networks", "must be a list, e.g. [whatsapp, signal]", where)
-        ]
+        return [Problem("mautrix_bridge_networks", _say("networks.not_a_list"), where)]
     found: list[Problem] = []
     for network in networks:
         # A name, or what YAML made of one (a mapping would not even be hashable).
@@ -116,10 +111,7 @@ def _bridges(host: Host, where: str) -> list[Problem]:
         found.append(
             Problem(
                 "mautrix_bridge_telegram_api_id",
-                "and mautrix_bridge_telegram_api_hash are needed by the Telegram bridge: "
-                "log in at https://my.telegram.org with the association's phone number, "
-                "open 'API development tools', create an app, and keep its api_id (a "
-                "number) and api_hash (32 hexadecimal characters) in the vault",
+                _say("telegram"),
                 where,
             )
         )
@@ -130,7 +122,7 @@ def _bridges(host: Host, where: str) -> list[Problem]:
             found.append(
                 Problem(
                     "mautrix_bridge_admins",
-                    f"'{admin}' is not a Matrix ID; write it as @name:{domain}",
+                    _say("admin", admin=admin, domain=domain),
                     where,
                 )
             )

@@ -12,19 +12,15 @@ import datetime
 import difflib
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from .. import bridges, validators
+from .. import bridges, i18n, validators
 from .common import Host, Problem, as_list, check, named_items
 
-# What a plan may give, and what each word means for the member.
-SERVICES = {
-    "cloud": "a Nextcloud account with the plan's nextcloud_quota",
-    "matrix": "a Matrix account (chat in Element)",
-    "bridges": "the WhatsApp, Signal, Telegram and Messenger bridges on that Matrix account",
-    "blog": "their own WordPress site",
-    "video": "a Jitsi Meet account that opens rooms",
-}
+_say = partial(i18n.say, "preflight_members")
+# What a plan may give (what each word means for the member: the catalogue's service.<word>).
+SERVICES = ("cloud", "matrix", "bridges", "blog", "video")
 # purged: gone, their data exported to an archive and their accounts deleted (`collectif
 # member purge`); the login stays in the register, never given again.
 STATES = ("active", "suspended", "gone", "purged")
@@ -70,9 +66,9 @@ def _plans(plans: Any, where: str) -> list[Problem]:
     items, found = named_items(
         plans,
         "collectif_plans",
-        "plans (name, fee, services, nextcloud_quota)",
-        "a name, a fee and services",
-        "'{name}' is used by two plans",
+        _say("plans.items"),
+        _say("plans.needs"),
+        partial(_say, "plans.duplicate"),
         where,
         name_rule=validators.slug_problem,
     )
@@ -82,7 +78,7 @@ def _plans(plans: Any, where: str) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.fee",
-                    "is required: the yearly fee in euros, such as 20 (0 for a free plan)",
+                    _say("fee.missing"),
                     where,
                 )
             )
@@ -90,8 +86,7 @@ def _plans(plans: Any, where: str) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.fee",
-                    f"'{fee}' is not a yearly fee: write the amount in euros, such as 20 "
-                    "(0 for a free plan)",
+                    _say("fee.wrong", fee=fee),
                     where,
                 )
             )
@@ -100,8 +95,7 @@ def _plans(plans: Any, where: str) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.services",
-                    "must list what the plan gives, among "
-                    f"{', '.join(SERVICES)} ([] for a plan that gives none)",
+                    _say("services.not_a_list", services=", ".join(SERVICES)),
                     where,
                 )
             )
@@ -115,8 +109,7 @@ def _plans(plans: Any, where: str) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.services",
-                    "gives bridges without matrix: the bridges bring chats into a Matrix "
-                    "account; add matrix",
+                    _say("services.bridges_without_matrix"),
                     where,
                 )
             )
@@ -127,8 +120,7 @@ def _plans(plans: Any, where: str) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.nextcloud_quota",
-                    "is given but the plan has no cloud; add cloud to its services, or remove "
-                    "the quota",
+                    _say("quota.without_cloud"),
                     where,
                 )
             )
@@ -137,20 +129,18 @@ def _plans(plans: Any, where: str) -> list[Problem]:
 
 def _unknown_service(service: Any) -> str:
     guess = difflib.get_close_matches(str(service), list(SERVICES), n=1)
-    hint = f"; the closest is {guess[0]}" if guess else ""
-    known = "; ".join(f"{word}: {meaning}" for word, meaning in SERVICES.items())
-    return f"'{service}' is not a service a plan gives ({known}){hint}"
+    hint = _say("closest", guess=guess[0]) if guess else ""
+    known = "; ".join(
+        _say("service.meaning", word=word, meaning=_say(f"service.{word}")) for word in SERVICES
+    )
+    return _say("service.unknown", service=service, known=known, hint=hint)
 
 
 def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
     where = f"{host.places.inventory}/group_vars/all/members.yml"
     members = host.vars.get("collectif_members", [])
     if not isinstance(members, list):
-        return [
-            Problem(
-                "collectif_members", "must be a list of members (login, name, e-mail, plan)", where
-            )
-        ]
+        return [Problem("collectif_members", _say("members.not_a_list"), where)]
     reserved = RESERVED | {
         str(host.vars.get(variable, default)) for variable, default in SERVICE_ADMINS
     }
@@ -161,7 +151,7 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
     for index, member in enumerate(members):
         label = f"collectif_members[{index}]"
         if not isinstance(member, Mapping):
-            found.append(Problem(label, "must have a login, a name, an e-mail and a plan", where))
+            found.append(Problem(label, _say("member.not_a_mapping"), where))
             continue
         login = member.get("login")
         refused = _login(f"{label}.login", login, reserved, where)
@@ -169,9 +159,9 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
             refused = [
                 Problem(
                     f"{label}.login",
-                    f"'{login}' is also an account of {inventory_accounts[login]} (in "
-                    "association.yml): an account follows the members file or that list, not "
-                    f"both; take it out of {inventory_accounts[login]}",
+                    _say(
+                        "member.inventory_account", login=login, variable=inventory_accounts[login]
+                    ),
                     where,
                 )
             ]
@@ -185,7 +175,7 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
             found += _login_for_plan(f"{label}.login", login, str(plan), plans[plan], where)
         found += check(f"{label}.state", member.get("state", "active"), _state_problem, where)
         found += _dates(label, member, plans, where)
-        for field, what, seen in (("login", "login", logins), ("email", "e-mail", emails)):
+        for field, seen in (("login", logins), ("email", emails)):
             value = member.get(field)
             if not isinstance(value, str) or not value:
                 continue
@@ -193,8 +183,7 @@ def _members(host: Host, plans: Mapping[str, Mapping[str, Any]]) -> list[Problem
                 found.append(
                     Problem(
                         f"{label}.{field}",
-                        f"'{value}' is the {what} of {seen[value.lower()]} too (capitals "
-                        f"aside): each member has their own {what}",
+                        _say(f"member.{field}_taken", value=value, other=seen[value.lower()]),
                         where,
                     )
                 )
@@ -227,24 +216,24 @@ def _login(
         return [
             Problem(
                 variable,
-                f"'{login}' is not a login: lowercase letters a-z, digits and . _ -, starting "
-                "with a letter, at most 32 characters, no spaces or accents",
+                _say("login.invalid", login=login),
                 where,
             )
         ]
     if login in reserved:
-        return [
-            Problem(
-                variable, f"'{login}' is kept for the server's own accounts; choose another", where
-            )
-        ]
+        return [Problem(variable, _say("login.reserved", login=login), where)]
     bridge = bridges.reserved_localpart(login)
     if bridge is not None:
         return [
             Problem(
                 variable,
-                f"'{login}' belongs to the {bridge.display} bridge's accounts on Matrix "
-                f"({bridge.bot}, {bridge.network}_...); choose another",
+                _say(
+                    "login.bridge",
+                    login=login,
+                    bridge=bridge.display,
+                    bot=bridge.bot,
+                    network=bridge.network,
+                ),
                 where,
             )
         ]
@@ -265,7 +254,8 @@ def _login_for_plan(
     for service, rule in rules:
         message = rule(login) if service in services else None
         if message is not None:
-            found.append(Problem(variable, f"plan {name} gives {service}, and {message}", where))
+            said = _say("login.plan", plan=name, service=service, problem=message)
+            found.append(Problem(variable, said, where))
     return found
 
 
@@ -276,15 +266,14 @@ def _named(plan: Any, plans: Mapping[str, Any]) -> bool:
 
 def _unknown_plan(plan: Any, plans: Mapping[str, Any]) -> str:
     guess = difflib.get_close_matches(str(plan), list(plans), n=1)
-    hint = f"; the closest is {guess[0]}" if guess else ""
-    return f"'{plan}' is not a plan of collectif_plans ({', '.join(plans) or 'none'}){hint}"
+    hint = _say("closest", guess=guess[0]) if guess else ""
+    known = ", ".join(plans) or _say("plan.none")
+    return _say("plan.unknown", plan=plan, plans=known, hint=hint)
 
 
 def _name_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip() or not _NAME.match(value):
-        return (
-            f"'{value}' is not a name: write the member's name as they sign, such as Camille Martin"
-        )
+        return _say("name", value=value)
     return None
 
 
@@ -313,15 +302,13 @@ def _dates(
         found.append(Problem(f"{label}.since", _not_a_date(since), where))
     history = member.get("history", [])
     if not isinstance(history, list):
-        changes = "must be a list of changes (date, and plan or state)"
+        changes = _say("history.not_a_list")
         return [*found, Problem(f"{label}.history", changes, where)]
     last = _date(since)
     for index, change in enumerate(history):
         item = f"{label}.history[{index}]"
         if not isinstance(change, Mapping) or not ({"plan", "state"} & set(change)):
-            found.append(
-                Problem(item, "must have a date, and the plan or the state from that day", where)
-            )
+            found.append(Problem(item, _say("history.item"), where))
             continue
         day = _date(change.get("date"))
         if day is None:
@@ -330,7 +317,7 @@ def _dates(
             found.append(
                 Problem(
                     f"{item}.date",
-                    f"{day} comes before {last}: list the changes oldest first",
+                    _say("history.order", day=day, last=last),
                     where,
                 )
             )
@@ -343,8 +330,8 @@ def _dates(
 
 
 def _state_problem(value: Any) -> str | None:
-    return None if value in STATES else f"'{value}' is not one of {', '.join(STATES)}"
+    return None if value in STATES else _say("state", value=value, states=", ".join(STATES))
 
 
 def _not_a_date(value: Any) -> str:
-    return f"'{value}' is not a date: write it as year-month-day, such as 2026-09-01"
+    return _say("date", value=value)

@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import jinja2
 import jinja2.meta
 
-from .. import services
+from .. import i18n, services
 from .common import Host, Problem, as_list, role_defaults
 
 ROLES = ("nginx",)
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # not HTML
 MAX_NAME = 253  # characters in a DNS name
 _ONE_VARIABLE = re.compile(r"^\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}$")
+_say = partial(i18n.say, "preflight_sites")
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,13 @@ def problems(host: Host) -> list[Problem]:
                 found.append(
                     Problem(
                         variable,
-                        f"makes the site '{site.name}' answer at {address}, {len(address)} "
-                        f"characters long, and DNS allows {MAX_NAME}: choose a shorter domain",
+                        _say(
+                            "too_long",
+                            site=site.name,
+                            address=address,
+                            length=len(address),
+                            most=MAX_NAME,
+                        ),
                         where,
                     )
                 )
@@ -62,8 +69,7 @@ def problems(host: Host) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.name",
-                    f"'{site['name']}' is the name of the {owner} role's own site; give this "
-                    "site another name",
+                    _say("name_taken", name=site["name"], owner=owner),
                     where,
                 )
             )
@@ -73,9 +79,12 @@ def problems(host: Host) -> list[Problem]:
                 found.append(
                     Problem(
                         f"{label}.server_names[{position}]",
-                        f"'{address}' is the address of the site '{owner_site.name}' "
-                        f"({variable}): remove it from this site, or set {variable} to "
-                        "another address",
+                        _say(
+                            "address_taken",
+                            address=address,
+                            site=owner_site.name,
+                            variable=variable,
+                        ),
                         where,
                     )
                 )
@@ -93,7 +102,7 @@ def service_sites(host: Host) -> list[ServiceSite]:
             addresses: list[tuple[str, str]] = []
             for template in as_list(declared.get("server_names")):
                 match = _ONE_VARIABLE.match(str(template))
-                variable = match[1] if match else f"{service.name}'s address"
+                variable = match[1] if match else _say("service_address", service=service.name)
                 value = _render(str(template), service.name, host.vars)
                 if isinstance(value, str) and value:
                     addresses.append((value, variable))

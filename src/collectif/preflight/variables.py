@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .. import services, validators
-from .common import Host, Problem
+from .. import i18n, services, validators
+from .common import Host, Problem, say
+
+_say = partial(i18n.say, "preflight_variables")
 
 # The association's values every role may read (group_vars/all/association.yml).
 ASSOCIATION = (
@@ -71,7 +73,7 @@ def prefixes(roles: Path = services.ROLES) -> tuple[str, ...]:
 
 
 def problems(host: Host) -> list[Problem]:
-    where = f"{host.places.inventory}/group_vars or host_vars (wherever it is set)"
+    where = say("where.anywhere", inventory=host.places.inventory)
     found = [Problem(name, _message(name, known()), where) for name in unknown(host.vars)]
     # The roles this host runs, as for Ansible's own validation of their specs.
     for role in sorted(host.roles):
@@ -99,15 +101,9 @@ def loose_type(value: Any, spec: dict[str, Any]) -> str | None:
     mappings, such as nginx_sites, have their own rule in their service's checks.)"""
     wanted = spec.get("type")
     if wanted == "list" and spec.get("elements") != "dict" and isinstance(value, str | int | float):
-        return (
-            f"is {value!r}, not a list: write [{value}] or one '- item' per line "
-            "(a text would be read one character at a time)"
-        )
+        return _say("not_a_list", shown=repr(value), value=value)
     if wanted == "bool" and isinstance(value, str):
-        return (
-            f"is the text '{value}', not a yes/no value: write true or false without "
-            "quotes (a quoted 'false' counts as true)"
-        )
+        return _say("quoted_bool", value=value)
     return None
 
 
@@ -118,5 +114,5 @@ def unknown(names: Iterable[str]) -> list[str]:
 
 def _message(name: str, names: frozenset[str]) -> str:
     guess = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
-    hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-    return f"is not a variable collectif knows{hint}; as it is written, nothing reads it"
+    hint = say("did_you_mean", guess=guess[0]) if guess else ""
+    return _say("unknown", hint=hint)

@@ -6,12 +6,14 @@ spans sites is checked here: two sites with one name, one domain served by two s
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from .. import nginx, php
+from .. import i18n, nginx, php
 from .common import Host, Problem, as_list, check, named_items
 
 ROLES = ("nginx", "php_fpm")
+_say = partial(i18n.say, "preflight_web")
 OVH_KEYS = (
     "nginx_acme_ovh_application_key",
     "nginx_acme_ovh_application_secret",
@@ -37,8 +39,7 @@ def _acme(host: Host, where: str) -> list[Problem]:
     return [
         Problem(
             variable,
-            "is required with nginx_acme_challenge dns-ovh (create the keys at "
-            "https://eu.api.ovh.com/createToken/ and keep them in the vault)",
+            _say("acme.ovh_key"),
             where,
         )
         for variable in OVH_KEYS
@@ -52,9 +53,9 @@ def _sites(sites: Any, where: str) -> list[Problem]:
     items, found = named_items(
         sites,
         "nginx_sites",
-        "sites (name, server_names...)",
-        "a name and server_names",
-        "'{name}' names two sites",
+        _say("sites.items"),
+        _say("sites.needs"),
+        partial(_say, "sites.duplicate"),
         where,
     )
     served: dict[str, str] = {}
@@ -65,7 +66,7 @@ def _sites(sites: Any, where: str) -> list[Problem]:
                 found.append(
                     Problem(
                         f"{label}.server_names[{index}]",
-                        f"'{server_name}' is already served by site '{served[server_name]}'",
+                        _say("sites.served_twice", name=server_name, site=served[server_name]),
                         where,
                     )
                 )

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
-from .. import validators
+from .. import i18n, validators
 from .common import Host, Problem, check, role_defaults
 
 ROLES = ("wordpress",)
+_say = partial(i18n.say, "preflight_wordpress")
 
 
 def problems(host: Host) -> list[Problem]:
@@ -16,7 +18,7 @@ def problems(host: Host) -> list[Problem]:
     found: list[Problem] = []
     members = host.vars.get("wordpress_sites", [])
     if not isinstance(members, list):
-        return [*found, Problem("wordpress_sites", "must be a list of sites", where)]
+        return [*found, Problem("wordpress_sites", _say("not_a_list"), where)]
     seen: set[str] = set()
     admin = host.vars.get(
         "wordpress_admin_user", role_defaults("wordpress").get("wordpress_admin_user")
@@ -24,16 +26,16 @@ def problems(host: Host) -> list[Problem]:
     for index, site in enumerate(members):
         label = f"wordpress_sites[{index}]"
         if not isinstance(site, Mapping):
-            found.append(Problem(label, "must be a site (slug, title, owner, owner_email)", where))
+            found.append(Problem(label, _say("not_a_site"), where))
             continue
         slug = site.get("slug", "")
         bad_slug = check(f"{label}.slug", slug, validators.wordpress_slug_problem, where)
         found += bad_slug
         if not bad_slug and slug in seen:
-            found.append(Problem(f"{label}.slug", f"'{slug}' names two sites", where))
+            found.append(Problem(f"{label}.slug", _say("slug_twice", slug=slug), where))
         seen.add(str(slug))
         if not site.get("title"):
-            found.append(Problem(f"{label}.title", "is missing", where))
+            found.append(Problem(f"{label}.title", _say("title"), where))
         found += check(
             f"{label}.owner", site.get("owner", ""), validators.wordpress_login_problem, where
         )
@@ -41,8 +43,7 @@ def problems(host: Host) -> list[Problem]:
             found.append(
                 Problem(
                     f"{label}.owner",
-                    f"'{admin}' is the network's administrator (wordpress_admin_user): a "
-                    "member's site belongs to the member's own account",
+                    _say("owner_admin", admin=admin),
                     where,
                 )
             )
