@@ -37,6 +37,8 @@ import dns.resolver
 from . import i18n, inventory_files
 
 TTL = 3600
+# Seconds a resolver has to answer each question.
+TIMEOUT = 5.0
 CAA_VALUE = '0 issue "letsencrypt.org"'
 # Types whose answer must be exactly what the inventory gives (an old server's address
 # beside the new one sends some visitors nowhere); for the others, ours among others.
@@ -73,7 +75,11 @@ class Record:
 
     def rdata(self) -> dns.rdata.Rdata:
         return dns.rdata.from_text(
-            dns.rdataclass.IN, dns.rdatatype.from_text(self.type), self.value, dns.name.root
+            dns.rdataclass.IN,
+            dns.rdatatype.from_text(self.type),
+            self.value,
+            origin=dns.name.root,
+            relativize=False,  # as an answer's names come: absolute
         )
 
 
@@ -201,7 +207,7 @@ class Checked:
     state: str
 
 
-def resolver(spec: str | None, timeout: float = 5.0) -> dns.resolver.Resolver:
+def resolver(spec: str | None) -> dns.resolver.Resolver:
     """The system's resolver, or the one given as IP, IP:PORT or [IPv6]:PORT."""
     if not spec:
         chosen = dns.resolver.Resolver()
@@ -210,7 +216,7 @@ def resolver(spec: str | None, timeout: float = 5.0) -> dns.resolver.Resolver:
         address, port = parse_resolver(spec)
         chosen.nameservers = [address]
         chosen.port = port
-    chosen.lifetime = timeout
+    chosen.lifetime = TIMEOUT
     return chosen
 
 
