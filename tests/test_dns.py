@@ -485,3 +485,26 @@ def test_apply_without_keys_says_which_to_set(tmp_path, tripwire, ovh, capsys):
     assert cli.main(["dns", "-i", str(given), "--apply", "--ovh-api", ovh.base]) == 2
     assert "--apply needs OVH's API keys: nginx_acme_ovh_application_key" in capsys.readouterr().out
     assert ovh.requests == []
+
+
+def test_a_mail_providers_records_are_written_as_a_zone_file_needs_them():
+    dkim = "v=DKIM1; k=rsa; p=" + "MIIBIjANBgkqh" * 30  # longer than one TXT string
+    given = [
+        {"name": "ovhmo123-selector1._domainkey", "type": "TXT", "value": dkim},
+        {"name": "autoconfig", "type": "CNAME", "value": "mailconfig.ovh.net"},
+        {"name": "asso-exemple.fr.", "type": "MX", "value": "5 mx2.mail.ovh.net"},
+        {"name": "@", "type": "TXT"},  # no value: left out, with a note
+    ]
+    server = collectif_dns.Server("asso1", DOMAIN, (DOMAIN,), IPV4, "", tuple(given))
+    records, notes = collectif_dns.wanted([server])
+    long_one, cname, mx = records[-3:]
+    assert long_one.name == f"ovhmo123-selector1._domainkey.{DOMAIN}"
+    strings = long_one.rdata().strings
+    assert [len(part) for part in strings] == [255, len(dkim) - 255]
+    assert b"".join(strings).decode() == dkim
+    assert cname.line() == f"autoconfig.{DOMAIN}. 3600 IN CNAME mailconfig.ovh.net."
+    assert mx.line() == f"{DOMAIN}. 3600 IN MX 5 mx2.mail.ovh.net."
+    assert notes == [
+        "postfix_dns_records: the record '@ TXT' needs a name, a type and a value DNS "
+        "accepts: left out."
+    ]

@@ -186,9 +186,16 @@ def absolute(name: str, domain: str) -> str:
 def quoted_txt(text: str) -> str:
     """A TXT value as a zone file writes it: quoted, in strings of 255 bytes at most (a
     DKIM key is longer)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    parts = [escaped[i : i + 255] for i in range(0, len(escaped), 255)] or [""]
-    return " ".join(f'"{part}"' for part in parts)
+    parts = [""]
+    for character in text:
+        if len((parts[-1] + character).encode()) > 255:
+            parts.append("")
+        parts[-1] += character
+    return " ".join(f'"{_escaped(part)}"' for part in parts)
+
+
+def _escaped(part: str) -> str:
+    return part.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _shown(given: Mapping[str, Any]) -> str:
@@ -586,7 +593,12 @@ def command(args: argparse.Namespace) -> int:
 
 
 def check_command(records: Sequence[Record], spec: str | None) -> int:
-    rows = check(records, resolver(spec))
+    try:
+        asked = resolver(spec)
+    except dns.resolver.NoResolverConfiguration:
+        print(say("resolver.none"))
+        return 2
+    rows = check(records, asked)
     for line in table(rows):
         print(line)
     bad = sum(1 for row in rows if row.state != OK)
