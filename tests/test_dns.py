@@ -8,7 +8,9 @@ import copy
 import dataclasses
 import hashlib
 import json
+import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -508,3 +510,34 @@ def test_a_mail_providers_records_are_written_as_a_zone_file_needs_them():
         "postfix_dns_records: the record '@ TXT' needs a name, a type and a value DNS "
         "accepts: left out."
     ]
+
+
+def test_the_playbook_hands_the_keys_over_in_a_private_file_never_in_its_output(tmp_path, tripwire):
+    """playbooks/dns.yml, run as `--apply` runs it and at Ansible's most verbose: the keys
+    reach the file the command named (0600), and no output."""
+    given = inventory(tmp_path / "inventory", **KEYS)
+    keys_file = tmp_path / "private" / "ovh.json"
+    keys_file.parent.mkdir(mode=0o700)
+    result = subprocess.run(
+        [
+            *("ansible-playbook", "playbooks/dns.yml", "-vvv", "-i", str(given)),
+            *("-e", json.dumps({"collectif_dns_keys_file": str(keys_file)})),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert keys_file.stat().st_mode & 0o777 == 0o600
+    assert json.loads(keys_file.read_text()) == {
+        "endpoint": "ovh-eu",
+        "application_key": KEYS["nginx_acme_ovh_application_key"],
+        "application_secret": KEYS["nginx_acme_ovh_application_secret"],
+        "consumer_key": KEYS["nginx_acme_ovh_consumer_key"],
+    }
+    for secret in (KEYS["nginx_acme_ovh_application_secret"], KEYS["nginx_acme_ovh_consumer_key"]):
+        assert secret not in result.stdout + result.stderr
+    assert not tripwire.exists()
