@@ -28,6 +28,7 @@ from conftest import ASSOCIATION, ROOT, make_inventory, tripwire_hosts
 
 from collectif import cli
 from collectif import dns as collectif_dns
+from collectif import ovh as ovh_api
 
 IPV4 = "51.91.12.34"
 IPV6 = "2001:41d0:302:2100::1c8"
@@ -474,7 +475,7 @@ def test_each_call_is_signed_as_ovh_documents(gathered, ovh):
 
 
 def test_the_signature_for_a_known_key_and_time():
-    api = collectif_dns.Ovh("https://eu.api.ovh.com/1.0", "ak", "secret", "consumer")
+    api = ovh_api.Ovh("https://eu.api.ovh.com/1.0", "ak", "secret", "consumer")
     url = "https://eu.api.ovh.com/1.0/domain/zone/asso-exemple.fr/record"
     # printf '%s' 'secret+consumer+GET+<url>++1457018875' | sha1sum
     assert api.signature("GET", url, "", 1457018875) == (

@@ -14,15 +14,12 @@ Let's Encrypt; the mail provider's records (postfix_dns_records) come as given.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import ipaddress
 import json
 import sys
 import tempfile
-import time
 import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +32,7 @@ import dns.rdatatype
 import dns.resolver
 
 from . import i18n, inventory_files
+from .ovh import ENDPOINTS, Ovh, OvhError
 
 TTL = 3600
 # Seconds a resolver has to answer each question.
@@ -45,16 +43,6 @@ CAA_VALUE = '0 issue "letsencrypt.org"'
 EXACT_TYPES = ("A", "AAAA", "CNAME")
 # Types whose value ends with a name: written absolute in a zone file.
 NAME_TARGETS = ("CNAME", "MX", "NS", "SRV")
-# OVH's API, by the names nginx_acme_ovh_endpoint takes (certbot's dns-ovh plugin's).
-OVH_ENDPOINTS = {
-    "ovh-eu": "https://eu.api.ovh.com/1.0",
-    "ovh-ca": "https://ca.api.ovh.com/1.0",
-    "ovh-us": "https://api.us.ovhcloud.com/1.0",
-    "kimsufi-eu": "https://eu.api.kimsufi.com/1.0",
-    "kimsufi-ca": "https://ca.api.kimsufi.com/1.0",
-    "soyoustart-eu": "https://eu.api.soyoustart.com/1.0",
-    "soyoustart-ca": "https://ca.api.soyoustart.com/1.0",
-}
 
 
 def say(key: str, **values: Any) -> str:
@@ -308,65 +296,7 @@ def table(rows: Sequence[Checked]) -> list[str]:
     ]
 
 
-# --- OVH's API ---
-
-
-class OvhError(RuntimeError):
-    """OVH's API refused a call, or could not be reached."""
-
-
-@dataclass
-class Ovh:
-    """OVH's API, signed as its documentation says: "$1$" and the SHA-1, in hex, of
-    secret+consumer key+method+full URL+body+timestamp (joined by "+"), with the API's
-    own time (/auth/time), not the controller's."""
-
-    base: str
-    application_key: str
-    application_secret: str
-    consumer_key: str
-    clock: Callable[[], float] = time.time
-    _delta: int | None = None
-
-    def signature(self, method: str, url: str, body: str, timestamp: int) -> str:
-        parts = (self.application_secret, self.consumer_key, method, url, body, str(timestamp))
-        return "$1$" + hashlib.sha1("+".join(parts).encode()).hexdigest()
-
-    def timestamp(self) -> int:
-        if self._delta is None:
-            server = int(self._send("GET", f"{self.base}/auth/time", None, {}))
-            self._delta = server - int(self.clock())
-        return int(self.clock()) + self._delta
-
-    def call(self, method: str, path: str, body: Any = None, query: str = "") -> Any:
-        url = f"{self.base}{path}" + (f"?{query}" if query else "")
-        text = "" if body is None else json.dumps(body)
-        stamp = self.timestamp()
-        headers = {
-            "X-Ovh-Application": self.application_key,
-            "X-Ovh-Consumer": self.consumer_key,
-            "X-Ovh-Timestamp": str(stamp),
-            "X-Ovh-Signature": self.signature(method, url, text, stamp),
-        }
-        return self._send(method, url, text if body is not None else None, headers)
-
-    def _send(self, method: str, url: str, body: str | None, headers: dict[str, str]) -> Any:
-        request = urllib.request.Request(
-            url,
-            data=body.encode() if body is not None else None,
-            method=method,
-            headers={"Accept": "application/json", "Content-Type": "application/json", **headers},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                text = response.read().decode()
-        except urllib.error.HTTPError as error:
-            reason = error.read().decode(errors="replace")[:300]
-            where = urllib.parse.urlsplit(url).path
-            raise OvhError(f"{method} {where}: {error.code} {reason}") from error
-        except (urllib.error.URLError, OSError) as error:
-            raise OvhError(f"{method} {urllib.parse.urlsplit(url).path}: {error}") from error
-        return json.loads(text) if text.strip() else None
+# --- the records at OVH ---
 
 
 @dataclass(frozen=True)
@@ -618,7 +548,7 @@ def apply_command(
     if not all(keys.get(name) for name in needed):
         print(say("apply.no_keys", inventory=args.inventory))
         return 2
-    base = args.ovh_api or OVH_ENDPOINTS.get(str(keys.get("endpoint")), OVH_ENDPOINTS["ovh-eu"])
+    base = args.ovh_api or ENDPOINTS.get(str(keys.get("endpoint")), ENDPOINTS["ovh-eu"])
     zone = (args.zone or servers[0].domain).rstrip(".").lower()
     ovh = Ovh(base.rstrip("/"), *(str(keys[name]) for name in needed))
     try:
