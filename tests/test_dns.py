@@ -272,6 +272,18 @@ def test_a_resolver_that_is_not_an_address_is_refused(resolver, capsys):
     assert f"'{resolver}' is not a resolver's address" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--resolver", "127.0.0.1"], "--resolver goes with --check"),
+        (["--yes"], "--yes goes with --apply"),
+    ],
+)
+def test_an_option_without_its_command_is_refused(options, said, capsys):
+    assert cli.main(["dns", "-i", str(ROOT), *options]) == 2
+    assert said in capsys.readouterr().out
+
+
 def test_the_check_speaks_french(monkeypatch, gathered, zone, capsys):
     monkeypatch.setenv("LANGUAGE", "fr")
     zone.records = {}

@@ -493,6 +493,9 @@ def command(args: argparse.Namespace) -> int:
     if args.resolver and not args.check:
         print(say("resolver.without_check"))
         return 2
+    if args.yes and not args.apply:
+        print(say("yes.without_apply"))
+        return 2
     if args.resolver:
         try:
             parse_resolver(args.resolver)
