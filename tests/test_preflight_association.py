@@ -123,6 +123,44 @@ def test_the_example_address_left_in_place_is_refused():
     )
 
 
+@pytest.mark.parametrize(
+    ("variable", "address", "own", "where"),
+    [
+        ("collectif_ipv6", "2001:db8:1234:5600::10", "own IPv6 address", "hosts.yml"),
+        ("coturn_external_ip", "198.51.100.7", "own address", "group_vars or host_vars"),
+    ],
+)
+def test_an_example_address_is_refused_wherever_the_inventory_gives_one(
+    variable, address, own, where
+):
+    """Any address the inventory gives the server (its AAAA record, TURN's public
+    address), not only the one Ansible reaches it at."""
+    (line,) = check({variable: address})
+    assert line.startswith(
+        f"{variable}: {address} is an example address (kept from the example inventory): "
+        f"write asso1's {own}, as your provider gives it. Set it in inventories/asso/{where}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("51.91.12.34", "'51.91.12.34' is not an IPv6 address (like 2001:41d0:302:2100::1c8)"),
+        ("fe80::1", "'fe80::1' is a private or reserved address, not one the internet reaches"),
+        ("2001:41d0:302:2100::1c8", None),
+        ("", None),
+    ],
+)
+def test_the_servers_ipv6_address(value, message):
+    lines = check({"collectif_ipv6": value})
+    if message is None:
+        assert lines == []
+    else:
+        assert lines == [f"collectif_ipv6: {message}. Set it in inventories/asso/hosts.yml."]
+    # A container's private address is fine where the production rules are off.
+    assert check({"collectif_ipv6": "fd00::2", "collectif_environment": "test"}) == []
+
+
 def test_a_broken_link_to_the_project_settings_is_named():
     (line,) = check(drop=("collectif_project_settings",))
     assert line.startswith(

@@ -24,9 +24,9 @@ def test_jitsi_names_must_be_domains():
 
 
 def test_behind_nat_the_public_address_is_needed_and_must_be_public():
-    (line,) = check({"coturn_external_ip": "198.51.100.7"}, groups=JITSI)
+    (line,) = check({"coturn_external_ip": "51.91.12.34"}, groups=JITSI)
     assert line.startswith("jitsi_meet_nat_public_ipv4: the server is behind NAT")
-    nat = {"coturn_external_ip": "198.51.100.7", "jitsi_meet_nat_public_ipv4": "192.168.1.2"}
+    nat = {"coturn_external_ip": "51.91.12.34", "jitsi_meet_nat_public_ipv4": "192.168.1.2"}
     (line,) = check(nat, groups=JITSI)
     assert "is a private or reserved address" in line
     (line,) = check(dict(nat, jitsi_meet_nat_public_ipv4="not an address"), groups=JITSI)

@@ -4,6 +4,10 @@ attempt to reach a host; the valid inventory shows that it does fire."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import pytest
 from conftest import ASSOCIATION, KEY, ROOT, tripwire_hosts
 
@@ -343,3 +347,45 @@ def test_an_unknown_plan_and_a_login_taken_twice_stop_the_run(run_against):
             "- collectif_members[1].login: 'Dominique' is the login of collectif_members[0] too",
         ],
     )
+
+
+TRIPWIRE = ("-e", "ansible_connection=tripwire")
+
+
+def test_the_example_inventory_as_a_volunteer_copies_it_is_refused(tmp_path):
+    """inventories/example, copied as the README says and run before any edit: its
+    example domain and documentation addresses are refused (a real server's run would wait
+    on no host, and no certificate would come), each line naming the file to fix."""
+    copy = tmp_path / "myasso"
+    # Its link to the project's settings, followed: the copy is not beside the project.
+    shutil.copytree(ROOT / "inventories" / "example", copy)
+    record = tmp_path / "reached"
+    env = {
+        **os.environ,
+        "ANSIBLE_CONNECTION_PLUGINS": str(ROOT / "tests" / "plugins" / "connection"),
+        "ANSIBLE_NOCOLOR": "1",
+        "COLLECTIF_TRIPWIRE": str(record),
+    }
+    result = subprocess.run(
+        [*("ansible-playbook", "playbooks/preflight.yml", "-i", str(copy)), *TRIPWIRE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    for line in (
+        f"- ansible_host: 203.0.113.10 is an example address (kept from the example inventory): "
+        f"write asso1's own address, as your provider gives it. Set it in {copy}/hosts.yml.",
+        f"- ansible_host: 203.0.113.20 is an example address (kept from the example inventory): "
+        f"write backup1's own address, as your provider gives it. Set it in {copy}/hosts.yml.",
+        "- collectif_domain: 'example.org' is an example domain (kept from the example "
+        "inventory): write the association's own domain, the one its members will type. "
+        f"Set it in {copy}/group_vars/all/association.yml.",
+    ):
+        assert output.count(line) == 1, output
+    assert "00-project.yml" not in output
+    assert not record.exists()

@@ -15,6 +15,8 @@
     collectif member -i ... add LOGIN --name "Camille Martin" --email camille@... --plan P
     collectif member -i ... plan LOGIN PLAN     a new plan, from today (or --date)
     collectif member -i ... suspend|resume|remove LOGIN    a new state, dated
+    collectif dns -i inventories/myasso         the DNS records the inventory needs (zone
+                                                lines); --check asks DNS, --apply makes them at OVH
     collectif demo                              the local demo (scripts/demo)
 
 Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
@@ -35,7 +37,7 @@ from typing import Any
 
 import ansible_runner
 
-from . import i18n, inventory_files, members, secrets
+from . import dns, i18n, inventory_files, members, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
         help="print this password, derived from the key (it goes to your terminal only)",
     )
     _member_parser(commands)
+    dns.add_parser(commands)
     commands.add_parser("demo", help="start or update the local demo server")
     return top
 
@@ -400,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
     if args.command == "member":
         return member_command(args)
+    if args.command == "dns":
+        return dns.command(args)
     if args.command == "secrets":
         if args.show:
             return show_secret(args.inventory, args.show)

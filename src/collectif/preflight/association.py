@@ -95,22 +95,64 @@ EXAMPLE_NETWORKS = tuple(
 )
 
 
+# The addresses the inventory gives a server, where a volunteer sets each one.
+ADDRESSES = (
+    ("ansible_host", "hosts"),
+    ("collectif_ipv6", "hosts"),
+    ("coturn_external_ip", "vars"),
+)
+
+
 def _example_address(host: Host) -> list[Problem]:
-    """The example inventory's address left in place: the run would wait on no server."""
-    address = host.vars.get("ansible_host")
-    try:
-        ip = ipaddress.ip_address(str(address))
-    except ValueError:
-        return []
-    if not any(ip in network for network in EXAMPLE_NETWORKS):
-        return []
-    return [
-        Problem(
-            "ansible_host",
-            _say("example.address", address=address, host=host.name),
-            host.places.hosts_file,
+    """An example inventory's address left in place (ansible_host, or another address the
+    inventory gives the server): the run would wait on no server, DNS would send members
+    nowhere."""
+    found: list[Problem] = []
+    for variable, place in ADDRESSES:
+        address = host.vars.get(variable)
+        try:
+            ip = ipaddress.ip_address(str(address))
+        except ValueError:
+            continue  # not an address: ansible_host may be a name; the IPv6 is said below
+        if not any(ip in network for network in EXAMPLE_NETWORKS):
+            continue
+        found.append(
+            Problem(
+                variable,
+                _say(
+                    "example.address_v6" if ip.version == 6 else "example.address",
+                    address=address,
+                    host=host.name,
+                ),
+                host.places.hosts_file if place == "hosts" else _anywhere(host),
+            )
         )
-    ]
+    return found + _ipv6(host)
+
+
+def _anywhere(host: Host) -> str:
+    return i18n.say("preflight", "where.anywhere", inventory=host.places.inventory)
+
+
+def _ipv6(host: Host) -> list[Problem]:
+    """collectif_ipv6, the server's IPv6 address (its AAAA record, `collectif dns`): an
+    IPv6 address, one the internet reaches on a real server."""
+    value = host.vars.get("collectif_ipv6", "")
+    if value in ("", None):
+        return []
+    try:
+        ip = ipaddress.ip_address(str(value))
+    except ValueError:
+        ip = None
+    if ip is None or ip.version != 6:
+        message = _say("ipv6.not_ipv6", value=value)
+    elif any(ip in network for network in EXAMPLE_NETWORKS):
+        return []  # said as an example address
+    elif host.environment == "production" and not ip.is_global:
+        message = _say("ipv6.private", value=value)
+    else:
+        return []
+    return [Problem("collectif_ipv6", message, host.places.hosts_file)]
 
 
 # The names documentation uses (RFC 2606): the example inventory's domain is one of them.
