@@ -7,7 +7,10 @@
                                                 to the end with nothing new since (stamps)
     collectif doctor -i inventories/myasso      health checks of every service
     collectif backup -i inventories/myasso      set up the backups (target, restic, timers)
-    collectif restore -i inventories/myasso     put the latest snapshot back
+    collectif snapshot -i inventories/myasso    take a backup now, and wait for it
+    collectif upgrade -i inventories/myasso     a snapshot, then deploy (stops if it fails)
+    collectif restore -i inventories/myasso     put the latest snapshot back (asks for the
+                                                server's name; --confirm NAME without a terminal)
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
@@ -17,7 +20,9 @@
     collectif member -i ... suspend|resume|remove LOGIN    a new state, dated
     collectif demo                              the local demo (scripts/demo)
 
-Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
+Each prints a line per play and per role, keeps Ansible's whole output in
+<inventory>/logs/<command>-<time>.log and says what failed; -v shows Ansible's output as it
+runs. Arguments after the command go to ansible-playbook (for example --tags, --limit).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from typing import Any
 
 import ansible_runner
 
-from . import i18n, inventory_files, members, secrets
+from . import i18n, inventory_files, members, runs, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,12 +49,24 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "deploy": ("site.yml", [], "build or update the server"),
     "check": ("site.yml", ["--check", "--diff"], "dry run: show what deploy would change"),
     "doctor": ("doctor.yml", [], "health checks of every service"),
-    "backup": ("backup.yml", [], "set up the backups (the target's rest-server, restic, timers)"),
-    "restore": ("restore.yml", [], "put the latest snapshot back (-e restore_snapshot=ID)"),
+    "backup": (
+        "backup.yml",
+        [],
+        "set up the backups (the target's rest-server, restic, timers); `snapshot` takes one now",
+    ),
+    "snapshot": ("snapshot.yml", [], "take a backup now, wait for it, say which snapshot"),
+    "upgrade": ("site.yml", [], "take a snapshot, then deploy (nothing is deployed if it fails)"),
+    "restore": (
+        "restore.yml",
+        [],
+        "put the latest snapshot back (-e restore_snapshot=ID); asks for the server's name",
+    ),
     "rebuild": ("rebuild.yml", [], "the server died: build a new one and restore onto it"),
 }
+# The commands whose end is the deploy's summary (addresses, changes, passwords, next).
+SUMMARY = ("deploy", "upgrade", "rebuild")
 # The commands that skip a play whose stamp says it has nothing new to do.
-FULL = ("deploy", "check", "backup", "rebuild")
+FULL = ("deploy", "check", "backup", "rebuild", "upgrade")
 # Ansible's extra value that turns the stamps off, as JSON: a boolean, not a text.
 FULL_RUN = ["-e", '{"collectif_stamps": false}']
 
@@ -68,6 +85,20 @@ def parser() -> argparse.ArgumentParser:
             default=str(ROOT / "inventories" / "demo"),
             help="the association's inventory directory (default: the demo)",
         )
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0,
+            help="show Ansible's own output as it runs (-vv, -vvv: Ansible's -vv, -vvv)",
+        )
+        if name == "restore":
+            command.add_argument(
+                "--confirm",
+                metavar="NAME",
+                help="the server's name, as the inventory names it, when there is no "
+                "terminal to type it in (several: separated by commas)",
+            )
         if name in FULL:
             command.add_argument(
                 "--full",
@@ -443,10 +474,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "full", False):
         options = [*options, *FULL_RUN]
-    rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
-    if rc != 0:
-        print(i18n.say("cli", "command.failed", command=args.command, code=rc))
-    return rc
+    if args.command == "restore":
+        names = runs.server_names(args.inventory)
+        if not names:
+            print(i18n.say("run", "restore.no_servers", inventory=args.inventory))
+            return 2
+        if not runs.confirmed(names, args.confirm, sys.stdin.isatty()):
+            return 2
+    settings = mitogen_settings()
+    vault = vault_options(args.inventory)
+    if args.command == "upgrade":
+        taken = runs.run(
+            "snapshot",
+            "snapshot.yml",
+            args.inventory,
+            [*vault, *extra],
+            verbose=args.verbose,
+            settings=settings,
+        )
+        if taken.rc != 0:
+            reasons = "; ".join(f.message for f in taken.progress.failed_tasks())
+            print(i18n.say("run", "upgrade.stopped", reason=reasons or taken.log))
+            return taken.rc
+        print("\n".join(runs.snapshots_taken(taken)))
+        print(i18n.say("run", "upgrade.deploying"))
+    outcome = runs.run(
+        args.command,
+        playbook,
+        args.inventory,
+        [*vault, *options, *extra],
+        verbose=args.verbose,
+        settings=settings,
+    )
+    if args.command == "doctor":
+        print("\n".join(runs.doctor_table(outcome)))
+    elif args.command == "snapshot" and outcome.rc == 0:
+        print("\n".join(runs.snapshots_taken(outcome)))
+    elif args.command in SUMMARY and outcome.rc == 0:
+        print("\n".join(runs.summary(outcome, args.inventory)))
+    elif any(check.state == "failed" for check in outcome.progress.checks):
+        print("\n".join(runs.doctor_table(outcome)))
+    return outcome.rc
 
 
 if __name__ == "__main__":
