@@ -250,7 +250,7 @@ def confirmed(
     names: Sequence[str],
     given: str | None,
     interactive: bool,
-    ask: Callable[[str], str] = input,
+    ask: Callable[[str], str] | None = None,
     write: Callable[[str], None] = print,
 ) -> bool:
     """The servers' names typed (or given with --confirm) before a restore: all of them,
@@ -262,7 +262,7 @@ def confirmed(
             write(say("restore.no_terminal", names=shown))
             return False
         try:
-            given = ask(say("restore.prompt", names=shown))
+            given = (ask or input)(say("restore.prompt", names=shown))
         except EOFError:
             given = ""
     typed = sorted(set(re.split(r"[\s,]+", given.strip())) - {""})
