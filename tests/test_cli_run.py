@@ -243,7 +243,9 @@ def test_a_failed_real_run_says_the_task_its_message_and_the_log(local):
     outcome = runs.run("deploy", str(playbook), str(inventory), ["-e", "broken=gone"], out=out)
     assert outcome.rc == 2
     said = out.getvalue()
-    assert "FAILED on asso1, Tell the command where: Fail when asked\n    the page is gone\n" in said
+    assert (
+        "FAILED on asso1, Tell the command where: Fail when asked\n    the page is gone\n" in said
+    )
     assert f"collectif deploy: failed (exit code 2). The full output is in {outcome.log}" in said
     assert "the page is gone" in outcome.log.read_text()
 
@@ -403,4 +405,3 @@ def test_backup_says_it_sets_the_backups_up_and_snapshot_takes_one(capsys):
     out = capsys.readouterr().out
     assert "set up the backups" in out and "`snapshot` takes one now" in out
     assert "take a backup now" in out
-

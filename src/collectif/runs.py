@@ -14,6 +14,7 @@ import datetime
 import os
 import re
 import shlex
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -238,12 +239,19 @@ def size(count: Any) -> str:
 
 
 def server_names(inventory: str) -> list[str]:
-    """The inventory's hosts of the group servers, as the inventory names them."""
-    from ansible.inventory.manager import InventoryManager
-    from ansible.parsing.dataloader import DataLoader
-
-    hosts = InventoryManager(loader=DataLoader(), sources=[str(Path(inventory).resolve())])
-    return sorted(host.name for host in hosts.get_hosts("servers"))
+    """The inventory's hosts of the group servers, as the inventory names them (asked of
+    ansible-inventory with the project's settings, which leave logs/ out)."""
+    tool = Path(sys.executable).with_name("ansible-inventory")
+    graph = subprocess.run(
+        [str(tool) if tool.exists() else "ansible-inventory", "-i", str(Path(inventory).resolve()),
+         "--graph", "servers"],
+        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    names = [line.split("|--", 1)[1] for line in graph.stdout.splitlines() if "|--" in line]
+    return sorted({name.strip() for name in names if not name.startswith("@")})
 
 
 def confirmed(
