@@ -405,3 +405,35 @@ def test_backup_says_it_sets_the_backups_up_and_snapshot_takes_one(capsys):
     out = capsys.readouterr().out
     assert "set up the backups" in out and "`snapshot` takes one now" in out
     assert "take a backup now" in out
+
+
+def test_the_summary_names_the_passwords_of_the_services_that_ran(tmp_path):
+    inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
+    watch = progress.Progress(write=lambda _text: None)
+    watch.roles = ["nginx", "nextcloud", "restic"]
+    summary = runs.summary(runs.Outcome(0, watch, tmp_path / "x.log"), str(inventory))
+    shown = [line.split("--show ")[1].split()[0] for line in summary if "--show " in line]
+    assert shown == ["nextcloud-admin", "restic"]
+    assert any(
+        "collectif secrets -i" in line and "makes the secret key" in line for line in summary
+    )
+
+
+def test_on_a_terminal_a_roles_line_shows_while_it_runs_and_ends_in_place():
+    clock = Clock()
+    written: list[str] = []
+    watch = progress.Progress(write=written.append, clock=clock, live=True)
+    watch.handle(event("playbook_on_task_start", role="nginx"))
+    assert written == ["    0.0s    nginx ..."]
+    clock.now += 2
+    watch.handle(event("runner_on_ok", role="nginx", host="a", res={"changed": True}))
+    watch.finish()
+    assert written[-1] == "\r    2.0s    nginx ............................ ok, 1 changed (2.0s)\n"
+
+
+def test_check_says_what_deploy_would_change(local):
+    playbook, inventory = local
+    outcome = runs.run("check", str(playbook), str(inventory), ["--check"], out=io.StringIO())
+    assert outcome.rc == 0
+    assert runs.dry_run(outcome)[1] == "What deploy would change (tasks, by role): web 1"
+    assert not (playbook.parent.parent / "index.html").exists()

@@ -510,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(runs.doctor_table(outcome)))
     elif args.command == "snapshot" and outcome.rc == 0:
         print("\n".join(runs.snapshots_taken(outcome)))
+    elif args.command == "check" and outcome.rc == 0:
+        print("\n".join(runs.dry_run(outcome)))
     elif args.command in SUMMARY and outcome.rc == 0:
         print("\n".join(runs.summary(outcome, args.inventory)))
     elif any(check.state == "failed" for check in outcome.progress.checks):

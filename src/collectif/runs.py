@@ -192,6 +192,16 @@ def summary(outcome: Outcome, inventory: str) -> list[str]:
     return lines
 
 
+def dry_run(outcome: Outcome) -> list[str]:
+    """After `check`: what deploy would change, by role (each with its diff above, in -v,
+    and in the log)."""
+    changed = outcome.progress.changed
+    if not changed:
+        return ["", say("summary.would_not")]
+    counts = ", ".join(f"{role} {count}" for role, count in changed.items())
+    return ["", say("summary.would_change", roles=counts), say("progress.log", log=outcome.log)]
+
+
 def doctor_table(outcome: Outcome) -> list[str]:
     checks = outcome.progress.checks
     if not checks:
