@@ -437,3 +437,26 @@ def test_check_says_what_deploy_would_change(local):
     assert outcome.rc == 0
     assert runs.dry_run(outcome)[1] == "What deploy would change (tasks, by role): web 1"
     assert not (playbook.parent.parent / "index.html").exists()
+
+
+def test_upgrades_snapshot_keeps_the_limit_and_not_the_tags(tmp_path, monkeypatch, capsys):
+    inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
+    calls: list[tuple[str, list[str]]] = []
+
+    def run(command, _playbook, _inventory, extra, **_settings):
+        calls.append((command, list(extra)))
+        return runs.Outcome(0, progress.Progress(write=lambda _text: None), tmp_path / "x.log")
+
+    monkeypatch.setattr(runs, "run", run)
+    argv = ["upgrade", "-i", str(inventory), "--full", "--tags", "nextcloud", "--limit", "asso1"]
+    assert cli.main(argv) == 0
+    (_, snapshot), (_, deploy) = calls
+    assert snapshot == ["--limit", "asso1"]
+    assert deploy == [
+        "-e",
+        '{"collectif_stamps": false}',
+        "--tags",
+        "nextcloud",
+        "--limit",
+        "asso1",
+    ]

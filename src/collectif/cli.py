@@ -63,8 +63,6 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     ),
     "rebuild": ("rebuild.yml", [], "the server died: build a new one and restore onto it"),
 }
-# The commands whose end is the deploy's summary (addresses, changes, passwords, next).
-SUMMARY = ("deploy", "upgrade", "rebuild")
 # The commands that skip a play whose stamp says it has nothing new to do.
 FULL = ("deploy", "check", "backup", "rebuild", "upgrade")
 # Ansible's extra value that turns the stamps off, as JSON: a boolean, not a text.
@@ -474,49 +472,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "full", False):
         options = [*options, *FULL_RUN]
-    if args.command == "restore":
-        names = runs.server_names(args.inventory)
-        if not names:
-            print(i18n.say("run", "restore.no_servers", inventory=args.inventory))
-            return 2
-        if not runs.confirmed(names, args.confirm, sys.stdin.isatty()):
-            return 2
-    settings = mitogen_settings()
-    vault = vault_options(args.inventory)
-    if args.command == "upgrade":
-        taken = runs.run(
-            "snapshot",
-            "snapshot.yml",
-            args.inventory,
-            [*vault, *extra],
-            verbose=args.verbose,
-            settings=settings,
-        )
-        if taken.rc != 0:
-            reasons = "; ".join(f.message for f in taken.progress.failed_tasks())
-            print(i18n.say("run", "upgrade.stopped", reason=reasons or taken.log))
-            return taken.rc
-        print("\n".join(runs.snapshots_taken(taken)))
-        print(i18n.say("run", "upgrade.deploying"))
-    outcome = runs.run(
+    if args.command == "restore" and not runs.restore_confirmed(args.inventory, args.confirm):
+        return 2
+    return runs.command(
         args.command,
         playbook,
         args.inventory,
-        [*vault, *options, *extra],
+        vault_options(args.inventory),
+        [*options, *extra],
         verbose=args.verbose,
-        settings=settings,
+        settings=mitogen_settings(),
     )
-    if args.command == "doctor":
-        print("\n".join(runs.doctor_table(outcome)))
-    elif args.command == "snapshot" and outcome.rc == 0:
-        print("\n".join(runs.snapshots_taken(outcome)))
-    elif args.command == "check" and outcome.rc == 0:
-        print("\n".join(runs.dry_run(outcome)))
-    elif args.command in SUMMARY and outcome.rc == 0:
-        print("\n".join(runs.summary(outcome, args.inventory)))
-    elif any(check.state == "failed" for check in outcome.progress.checks):
-        print("\n".join(runs.doctor_table(outcome)))
-    return outcome.rc
 
 
 if __name__ == "__main__":

@@ -145,6 +145,78 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
+# --------------------------------------------------------------------------- the commands
+
+# The commands whose end is the deploy's summary (addresses, changes, passwords, next).
+SUMMARY = ("deploy", "upgrade", "rebuild")
+
+
+def command(
+    name: str,
+    playbook: str,
+    inventory: str,
+    vault: Sequence[str],
+    options: Sequence[str],
+    *,
+    verbose: int = 0,
+    settings: Mapping[str, str] | None = None,
+) -> int:
+    """One of the collectif command's playbook commands, with what it says at the end;
+    `upgrade` takes a snapshot first and deploys only once it is taken."""
+    if name == "upgrade":
+        taken = run(
+            "snapshot", "snapshot.yml", inventory, [*vault, *limits(options)],
+            verbose=verbose, settings=settings,
+        )  # fmt: skip
+        if taken.rc != 0:
+            reasons = "; ".join(failure.message for failure in taken.progress.failed_tasks())
+            print(say("upgrade.stopped", reason=reasons or taken.log))
+            return taken.rc
+        print("\n".join(snapshots_taken(taken)))
+        print(say("upgrade.deploying"))
+    outcome = run(name, playbook, inventory, [*vault, *options], verbose=verbose, settings=settings)
+    print("\n".join(ending(name, outcome, inventory)), end="")
+    return outcome.rc
+
+
+def limits(options: Sequence[str]) -> list[str]:
+    """The --limit of a deploy's options, for its snapshot: the same servers; not its
+    tags (--tags nextcloud would skip the snapshot's tasks) nor its other values."""
+    kept: list[str] = []
+    for at, option in enumerate(options):
+        if option in ("--limit", "-l") and at + 1 < len(options):
+            kept += [option, options[at + 1]]
+        elif option.startswith("--limit="):
+            kept.append(option)
+    return kept
+
+
+def ending(name: str, outcome: Outcome, inventory: str) -> list[str]:
+    """What a command says after its run (each line ends with a newline)."""
+    if name == "doctor":
+        lines = doctor_table(outcome)
+    elif name == "snapshot" and outcome.rc == 0:
+        lines = snapshots_taken(outcome)
+    elif name == "check" and outcome.rc == 0:
+        lines = dry_run(outcome)
+    elif name in SUMMARY and outcome.rc == 0:
+        lines = summary(outcome, inventory)
+    elif any(check.state == "failed" for check in outcome.progress.checks):
+        lines = doctor_table(outcome)
+    else:
+        lines = []
+    return [f"{line}\n" for line in lines]
+
+
+def restore_confirmed(inventory: str, given: str | None) -> bool:
+    """Before a restore: the inventory's servers, named by the person running it."""
+    names = server_names(inventory)
+    if not names:
+        print(say("restore.no_servers", inventory=inventory))
+        return False
+    return confirmed(names, given, sys.stdin.isatty())
+
+
 # --------------------------------------------------------------------------- after a run
 
 
