@@ -372,7 +372,10 @@ def test_upgrade_stops_before_deploying_when_the_snapshot_fails(tripwire, capsys
     inventory, record = tripwire
     assert cli.main(["upgrade", "-i", str(inventory)]) != 0
     out = capsys.readouterr().out
-    assert "collectif upgrade: the snapshot failed, so nothing was deployed:" in out
+    assert (
+        "collectif upgrade: the snapshot failed (why is said above), so nothing was deployed."
+        in out
+    )
     assert "tripwire" in out  # why: the host could not be reached
     assert [log.name[:9] for log in (inventory / "logs").iterdir()] == ["snapshot-"]
     assert reached(record).split() == ["asso1"]  # the snapshot's play only
@@ -460,3 +463,22 @@ def test_upgrades_snapshot_keeps_the_limit_and_not_the_tags(tmp_path, monkeypatc
         "--limit",
         "asso1",
     ]
+
+
+def test_doctor_prints_its_table_after_the_run(tmp_path, monkeypatch, capsys):
+    inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
+    watch = progress.Progress(write=lambda _text: None)
+    watch.checks = [
+        progress.Check("asso1", "nginx", "Check that nginx is running", "ok"),
+        progress.Check("asso1", "restic", "Check the backups", "failed", "Last backup: never"),
+    ]
+    monkeypatch.setattr(runs, "run", lambda *_args, **_kw: runs.Outcome(2, watch, tmp_path / "l"))
+    assert cli.main(["doctor", "-i", str(inventory)]) == 2
+    assert capsys.readouterr().out == (
+        "\n"
+        "HOST   SERVICE  CHECK                        RESULT\n"
+        "asso1  nginx    Check that nginx is running  OK\n"
+        "asso1  restic   Check the backups            FAILED: Last backup: never\n"
+        "\n"
+        "1 ok, 1 failed, 0 skipped.\n"
+    )

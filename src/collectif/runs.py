@@ -169,13 +169,12 @@ def command(
             verbose=verbose, settings=settings,
         )  # fmt: skip
         if taken.rc != 0:
-            reasons = "; ".join(failure.message for failure in taken.progress.failed_tasks())
-            print(say("upgrade.stopped", reason=reasons or taken.log))
+            print(say("upgrade.stopped"))
             return taken.rc
         print("\n".join(snapshots_taken(taken)))
         print(say("upgrade.deploying"))
     outcome = run(name, playbook, inventory, [*vault, *options], verbose=verbose, settings=settings)
-    print("\n".join(ending(name, outcome, inventory)), end="")
+    print("".join(ending(name, outcome, inventory)), end="")
     return outcome.rc
 
 
