@@ -482,3 +482,14 @@ def test_doctor_prints_its_table_after_the_run(tmp_path, monkeypatch, capsys):
         "\n"
         "1 ok, 1 failed, 0 skipped.\n"
     )
+
+
+def test_when_ansible_stops_before_any_task_its_own_words_are_shown(local):
+    playbook, inventory = local
+    playbook.write_text("- name: Broken\n  hosts: servers\n  tasks: {not: a list}\n")
+    out = io.StringIO()
+    outcome = runs.run("deploy", str(playbook), str(inventory), [], out=out)
+    assert outcome.rc != 0
+    said = out.getvalue()
+    assert "    [ERROR]: A malformed block was encountered while loading tasks" in said
+    assert f"The full output is in {outcome.log}" in said

@@ -28,6 +28,8 @@ from . import i18n, progress, secrets, services
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = "logs"
+# The lines of the log shown when Ansible failed before any task could.
+TAIL = 15
 COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -127,6 +129,12 @@ def run(
         kept.write(f"# exit code {rc}\n")
     watch.finish()
     took = datetime.datetime.now(datetime.UTC) - started
+    if rc != 0 and not verbose and not watch.failed_tasks():
+        # Ansible stopped before any task (a setting, the locale, a playbook it cannot
+        # read): its own last words.
+        said = [line for line in log.read_text().splitlines() if not line.startswith("# ")]
+        for line in said[-TAIL:]:
+            write(f"    {line}\n")
     if rc != 0:
         for failure in watch.failed_tasks():
             where = failure.role or watch.play
