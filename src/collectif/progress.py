@@ -95,7 +95,6 @@ class Progress:
     failures: list[Failure] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     reports: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    results: list[dict[str, Any]] = field(default_factory=list)
     partial: bool = False  # live: a role's line is on the terminal, not yet ended
 
     def elapsed(self) -> float:
@@ -159,7 +158,6 @@ class Progress:
                 self.say(f"{self.stamp()}  {say('progress.fresh', host=host)}")
             elif str(data.get("resolved_action", "")).endswith("debug") and "msg" in res:
                 self.note(host, res["msg"])
-            self.results.append(dict(res))
             if health:
                 self.checks.append(Check(host, role, task, "ok"))
         elif kind == "runner_on_skipped":
