@@ -413,7 +413,8 @@ def test_backup_says_it_sets_the_backups_up_and_snapshot_takes_one(capsys):
 def test_the_summary_names_the_passwords_of_the_services_that_ran(tmp_path):
     inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
     watch = progress.Progress(write=lambda _text: None)
-    watch.roles = ["nginx", "nextcloud", "restic"]
+    watch.roles = ["nginx", "nextcloud"]
+    watch.reports = [("asso1", {"services": ["base", "restic"]})]
     summary = runs.summary(runs.Outcome(0, watch, tmp_path / "x.log"), str(inventory))
     shown = [line.split("--show ")[1].split()[0] for line in summary if "--show " in line]
     assert shown == ["nextcloud-admin", "restic"]

@@ -252,7 +252,11 @@ def summary(outcome: Outcome, inventory: str) -> list[str]:
         for host, site in addresses:
             name = f"{site.get('name', '')}{f' ({host})' if several else ''}"
             lines.append(f"  {name:<28} {site.get('url', '')}")
-    ran = set(watch.roles)
+    # The services the servers run (doctor's report), and those this run ran: a play
+    # skipped by its stamp ran none of its roles.
+    ran = set(watch.roles) | {
+        str(name) for _, names in reported(outcome, "services") for name in names or []
+    }
     offered = {
         name: secret
         for name, (service, secret) in services.showable().items()
