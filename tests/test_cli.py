@@ -5,7 +5,7 @@ import sys
 import pytest
 from conftest import ASSOCIATION, make_inventory
 
-from collectif import cli
+from collectif import cli, progress, runs
 from collectif.cli import parser
 
 
@@ -78,7 +78,12 @@ def test_a_vault_its_password_does_not_open_is_named(tmp_path):
 def test_full_turns_the_stamps_off_for_that_run_only(tmp_path, monkeypatch):
     inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
     calls: list[list[str]] = []
-    monkeypatch.setattr(cli, "run_playbook", lambda _p, _i, extra: calls.append(list(extra)) or 0)
+
+    def run(_command, _playbook, _inventory, extra, **_settings):
+        calls.append(list(extra))
+        return runs.Outcome(0, progress.Progress(write=lambda _text: None), tmp_path / "log")
+
+    monkeypatch.setattr(runs, "run", run)
     assert cli.main(["deploy", "--full", "-i", str(inventory)]) == 0
     assert cli.main(["check", "-i", str(inventory)]) == 0
     full, check = calls

@@ -7,7 +7,10 @@
                                                 to the end with nothing new since (stamps)
     collectif doctor -i inventories/myasso      health checks of every service
     collectif backup -i inventories/myasso      set up the backups (target, restic, timers)
-    collectif restore -i inventories/myasso     put the latest snapshot back
+    collectif snapshot -i inventories/myasso    take a backup now, and wait for it
+    collectif upgrade -i inventories/myasso     a snapshot, then deploy (stops if it fails)
+    collectif restore -i inventories/myasso     put the latest snapshot back (asks for the
+                                                server's name; --confirm NAME without a terminal)
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
@@ -19,7 +22,9 @@
                                                 lines); --check asks DNS, --apply makes them at OVH
     collectif demo                              the local demo (scripts/demo)
 
-Arguments after the command go to ansible-playbook (for example --tags, --limit, -v).
+Each prints a line per play and per role, keeps Ansible's whole output in
+<inventory>/logs/<command>-<time>.log and says what failed; -v shows Ansible's output as it
+runs. Arguments after the command go to ansible-playbook (for example --tags, --limit).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from typing import Any
 
 import ansible_runner
 
-from . import dns, i18n, inventory_files, members, secrets
+from . import dns, i18n, inventory_files, members, runs, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,12 +51,22 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "deploy": ("site.yml", [], "build or update the server"),
     "check": ("site.yml", ["--check", "--diff"], "dry run: show what deploy would change"),
     "doctor": ("doctor.yml", [], "health checks of every service"),
-    "backup": ("backup.yml", [], "set up the backups (the target's rest-server, restic, timers)"),
-    "restore": ("restore.yml", [], "put the latest snapshot back (-e restore_snapshot=ID)"),
+    "backup": (
+        "backup.yml",
+        [],
+        "set up the backups (the target's rest-server, restic, timers); `snapshot` takes one now",
+    ),
+    "snapshot": ("snapshot.yml", [], "take a backup now, wait for it, say which snapshot"),
+    "upgrade": ("site.yml", [], "take a snapshot, then deploy (nothing is deployed if it fails)"),
+    "restore": (
+        "restore.yml",
+        [],
+        "put the latest snapshot back (-e restore_snapshot=ID); asks for the server's name",
+    ),
     "rebuild": ("rebuild.yml", [], "the server died: build a new one and restore onto it"),
 }
 # The commands that skip a play whose stamp says it has nothing new to do.
-FULL = ("deploy", "check", "backup", "rebuild")
+FULL = ("deploy", "check", "backup", "rebuild", "upgrade")
 # Ansible's extra value that turns the stamps off, as JSON: a boolean, not a text.
 FULL_RUN = ["-e", '{"collectif_stamps": false}']
 
@@ -70,6 +85,20 @@ def parser() -> argparse.ArgumentParser:
             default=str(ROOT / "inventories" / "demo"),
             help="the association's inventory directory (default: the demo)",
         )
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0,
+            help="show Ansible's own output as it runs (-vv, -vvv: Ansible's -vv, -vvv)",
+        )
+        if name == "restore":
+            command.add_argument(
+                "--confirm",
+                metavar="NAME",
+                help="the server's name, as the inventory names it, when there is no "
+                "terminal to type it in (several: separated by commas)",
+            )
         if name in FULL:
             command.add_argument(
                 "--full",
@@ -418,10 +447,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "full", False):
         options = [*options, *FULL_RUN]
-    rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
-    if rc != 0:
-        print(i18n.say("cli", "command.failed", command=args.command, code=rc))
-    return rc
+    if args.command == "restore" and not runs.restore_confirmed(args.inventory, args.confirm):
+        return 2
+    return runs.command(
+        args.command,
+        playbook,
+        args.inventory,
+        vault_options(args.inventory),
+        [*options, *extra],
+        verbose=args.verbose,
+        settings=mitogen_settings(),
+    )
 
 
 if __name__ == "__main__":
