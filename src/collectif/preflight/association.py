@@ -16,10 +16,12 @@ REQUIRED = (
 )
 BOOLEAN_WORDS = ("true", "false", "yes", "no")
 MIRROR_SCHEMES = ("http://", "https://", "file:///")
-# How to make the key, after the rule's own sentence (secrets.key_problem).
+# How to make the key, after the rule's own sentence (secrets.key_problem): the one way,
+# the same as the example inventory's and the README's.
 MAKE_A_KEY = (
-    "Make one with `openssl rand -hex 32`, keep it encrypted as vault_collectif_secret_key "
-    "in group_vars/all/vault.yml (ansible-vault create), and refer to it from association.yml"
+    "Make it once with `collectif secrets -i {inventory}` (encrypted in "
+    "group_vars/all/vault.yml), and refer to it from association.yml: "
+    "collectif_secret_key: \"{{{{ vault_collectif_secret_key }}}}\""
 )
 
 
@@ -181,4 +183,5 @@ def secret_key_problems(host: Host) -> list[Problem]:
     message = secrets.key_problem(host.vars.get("collectif_secret_key"))
     if message is None:
         return []
-    return [Problem("collectif_secret_key", f"{message}. {MAKE_A_KEY}", host.places.association)]
+    how = MAKE_A_KEY.format(inventory=host.places.inventory)
+    return [Problem("collectif_secret_key", f"{message}. {how}", host.places.association)]
