@@ -160,6 +160,8 @@ def _member_parser(commands: Any) -> None:
 
 def member_command(args: argparse.Namespace) -> int:
     """`collectif member`: one change to the register, or its list."""
+    if not getattr(args, "file_only", False) and (args.action != "list" or args.usage):
+        vault_options(args.inventory)  # a missing vault password stops it before any change
     try:
         register = members.load(Path(args.inventory))
         if args.action == "list":
@@ -367,7 +369,11 @@ def show_secret(inventory: str, name: str) -> int:
 
 
 def vault_options(inventory: str) -> list[str]:
-    """Open the inventory's vault with its password file, when there is one."""
+    """Open the inventory's vault with its password file, when there is one; stop before
+    anything runs when the vault is encrypted and its password file missing."""
+    missing = secrets.password_missing(Path(inventory))
+    if missing:
+        raise SystemExit(f"{missing}\n{i18n.say('vault', 'stopped')}")
     password = secrets.vault_files(Path(inventory)).password
     return ["--vault-password-file", str(password)] if password.exists() else []
 

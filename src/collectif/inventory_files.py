@@ -11,7 +11,7 @@ import yaml
 from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, VaultSecret
 
-from . import secrets
+from . import i18n, secrets
 
 VAULT_HEADER = "$ANSIBLE_VAULT"
 
@@ -51,19 +51,14 @@ def problems(inventory: Path, config_home: Path | None = None) -> list[str]:
 
 def _vault(inventory: Path, config_home: Path | None) -> list[str]:
     files = secrets.vault_files(inventory, config_home)
-    if not files.vault.exists():
+    if not secrets.encrypted(files):
         return []
-    if not files.password.exists():
-        return [
-            f"{files.vault}: is encrypted, and its password file {files.password} is not "
-            "there: put the vault's password in it (chmod 600), as kept by the association"
-        ]
+    missing = secrets.password_missing(inventory, config_home)
+    if missing:
+        return [missing]
     vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(files.password.read_bytes().strip()))])
     try:
         vault.decrypt(files.vault.read_bytes())
     except AnsibleVaultError:
-        return [
-            f"{files.vault}: does not open with the password in {files.password}: that file "
-            "holds another vault's password; put this vault's password in it"
-        ]
+        return [i18n.say("vault", "password.wrong", vault=files.vault, password=files.password)]
     return []

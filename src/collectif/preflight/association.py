@@ -21,7 +21,7 @@ MIRROR_SCHEMES = ("http://", "https://", "file:///")
 MAKE_A_KEY = (
     "Make it once with `collectif secrets -i {inventory}` (encrypted in "
     "group_vars/all/vault.yml), and refer to it from association.yml: "
-    "collectif_secret_key: \"{{{{ vault_collectif_secret_key }}}}\""
+    'collectif_secret_key: "{{{{ vault_collectif_secret_key }}}}"'
 )
 
 
