@@ -1,14 +1,16 @@
 """The vault's rough edges: one way to make the key everywhere, `collectif secrets --edit`,
 a missing vault password file said before anything runs, inventories outside the project."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import ASSOCIATION, ROOT, make_inventory
 from test_preflight import MATRIX, check
 
-from collectif import cli, secrets
+from collectif import cli, inventory_files, secrets
 
 
 def test_every_place_teaches_the_same_way_to_make_the_key():
@@ -87,3 +89,105 @@ def test_the_missing_password_is_said_as_collectif_secrets_says_it(tmp_path, mon
         secrets.ensure_vault(inventory)
     assert str(refused.value) == secrets.password_missing(inventory)
     assert not files.password.exists()  # never a new password for an existing vault
+
+
+# An editor as ansible-vault runs it ($EDITOR FILE): it does what the test says to the
+# decrypted file, and writes down the command line it was started by (ansible-vault's).
+EDITOR = """#!/bin/sh
+tr '\\0' ' ' </proc/$PPID/cmdline >"$(dirname "$0")/command-line"
+{action}
+"""
+
+
+def run_edit(tmp_path, inventory, action: str):
+    editor = tmp_path / "editor"
+    editor.write_text(EDITOR.format(action=action))
+    editor.chmod(0o700)
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONPATH": str(ROOT / "src"),
+        "EDITOR": str(editor),
+        "LANG": "C.UTF-8",
+    }
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(variable, None)
+    return subprocess.run(
+        [sys.executable, "-m", "collectif.cli", "secrets", "-i", str(inventory), "--edit"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def vault_made(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    inventory = make_inventory(tmp_path / "asso", ASSOCIATION)
+    secrets.ensure_vault(inventory)
+    return inventory, secrets.vault_files(inventory)
+
+
+def test_edit_adds_a_value_to_the_vault_which_stays_encrypted(tmp_path, vault_made):
+    inventory, files = vault_made
+    key = secrets.read_key(inventory)
+    run = run_edit(tmp_path, inventory, 'echo "vault_mail_password: Tr3s-secret" >>"$1"')
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{files.vault} saved, encrypted" in run.stdout
+    sealed = files.vault.read_bytes()
+    assert sealed.startswith(b"$ANSIBLE_VAULT;1.1;AES256")
+    assert b"Tr3s-secret" not in sealed
+    assert files.vault.stat().st_mode & 0o777 == 0o600
+    values = secrets.vault_values(secrets.read_vault(files))
+    assert values == {secrets.KEY_VARIABLE: key, "vault_mail_password": "Tr3s-secret"}
+    assert secrets.read_key(inventory) == key
+    # ansible-vault was given the password's file, never the password itself.
+    command_line = (tmp_path / "command-line").read_text()
+    assert f"--vault-password-file {files.password}" in command_line
+    assert files.password.read_text().strip() not in command_line
+    assert "Tr3s-secret" not in run.stdout + run.stderr
+    # Ansible reads the new value as the vault's password file opens it.
+    assert inventory_files.problems(inventory) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        (
+            f"sed -i 's/^{secrets.KEY_VARIABLE}: .*/{secrets.KEY_VARIABLE}: {'1' * 64}/' \"$1\"",
+            "vault_collectif_secret_key was changed or removed",
+        ),
+        ('echo "vault_mail_password: [open" >>"$1"', "it was not valid YAML (line 3"),
+    ],
+)
+def test_an_edit_that_would_lose_the_key_or_cannot_be_read_is_undone(
+    tmp_path, vault_made, action, said
+):
+    inventory, files = vault_made
+    before = files.vault.read_bytes()
+    run = run_edit(tmp_path, inventory, action)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert said in run.stdout, run.stdout
+    assert files.vault.read_bytes() == before
+
+
+def test_edit_refuses_without_a_vault_or_its_password(tmp_path, vault_made):
+    inventory, files = vault_made
+    before = files.vault.read_bytes()
+    run = run_edit(tmp_path, inventory, "true")  # the editor closed, nothing written
+    assert run.returncode == 0
+    assert f"{files.vault}: nothing changed." in run.stdout
+    assert files.vault.read_bytes() == before
+    (tmp_path / "command-line").unlink()
+    files.password.rename(tmp_path / "kept")
+    run = run_edit(tmp_path, inventory, 'echo "x: 1" >>"$1"')
+    assert run.returncode == 1
+    assert f"its password file {files.password} is not there" in run.stdout
+    assert not (tmp_path / "command-line").exists()  # the editor never ran
+    files.vault.unlink()
+    run = run_edit(tmp_path, inventory, 'echo "x: 1" >>"$1"')
+    assert run.returncode == 1
+    assert f"make the vault first with collectif secrets -i {inventory}" in run.stdout

@@ -11,6 +11,7 @@
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
+    collectif secrets -i ... --edit             the vault's other values, in $EDITOR
     collectif member -i ... list                the members: plan, state, since when
     collectif member -i ... add LOGIN --name "Camille Martin" --email camille@... --plan P
     collectif member -i ... plan LOGIN PLAN     a new plan, from today (or --date)
@@ -36,6 +37,7 @@ from typing import Any
 import ansible_runner
 
 from . import i18n, inventory_files, members, secrets
+from . import vault as vault_editor  # parser() names its subcommand `vault`
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,6 +89,11 @@ def parser() -> argparse.ArgumentParser:
         "--show",
         choices=sorted(secrets.showable()),
         help="print this password, derived from the key (it goes to your terminal only)",
+    )
+    vault.add_argument(
+        "--edit",
+        action="store_true",
+        help="open the vault in $EDITOR for its other values (mail password, API keys...)",
     )
     _member_parser(commands)
     commands.add_parser("demo", help="start or update the local demo server")
@@ -368,6 +375,16 @@ def show_secret(inventory: str, name: str) -> int:
     return 0
 
 
+def edit_vault(inventory: str) -> int:
+    """`collectif secrets --edit`: the vault's other values, in $EDITOR."""
+    try:
+        print(f"collectif secrets: {vault_editor.edit(Path(inventory))}")
+    except vault_editor.Refused as refused:
+        print(f"collectif secrets: {refused}")
+        return 1
+    return 0
+
+
 def vault_options(inventory: str) -> list[str]:
     """Open the inventory's vault with its password file, when there is one; stop before
     anything runs when the vault is encrypted and its password file missing."""
@@ -439,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "secrets":
         if args.show:
             return show_secret(args.inventory, args.show)
+        if args.edit:
+            return edit_vault(args.inventory)
         return make_secrets(args.inventory)
     playbook, options, _ = COMMANDS[args.command]
     unreadable = inventory_files.problems(Path(args.inventory))

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import VaultLib, VaultSecret
 
@@ -96,16 +97,29 @@ def ensure_vault(inventory: Path, config_home: Path | None = None) -> list[str]:
     return done
 
 
+def read_vault(files: VaultFiles) -> str:
+    """The vault's decrypted text (never printed)."""
+    password = files.password.read_bytes().strip()
+    vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(password))])
+    return vault.decrypt(files.vault.read_bytes()).decode()
+
+
+def vault_values(text: str) -> dict[str, object]:
+    """The variables of a decrypted vault (the key and the others `--edit` adds), read as
+    Ansible reads them: its own tags (!unsafe...) are values, not errors."""
+    from .inventory_files import AnsibleLoader  # it reads vaults with this module
+
+    values = yaml.load(text, Loader=AnsibleLoader)  # a SafeLoader: builds no objects
+    return values if isinstance(values, dict) else {}
+
+
 def read_key(inventory: Path, config_home: Path | None = None) -> str:
     """The decrypted secret key (for tests and the rebuild drill; never printed)."""
     files = vault_files(inventory, config_home)
-    password = files.password.read_bytes().strip()
-    vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(password))])
-    text = vault.decrypt(files.vault.read_bytes()).decode()
-    name, _, value = text.partition(":")
-    if name.strip() != KEY_VARIABLE:
+    value = vault_values(read_vault(files)).get(KEY_VARIABLE)
+    if value is None:
         raise ValueError(f"{files.vault} does not hold {KEY_VARIABLE}")
-    return value.strip()
+    return str(value).strip()
 
 
 def key_problem(key: object) -> str | None:
