@@ -2,11 +2,13 @@
 a missing vault password file said before anything runs, inventories outside the project."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ASSOCIATION, ROOT, make_inventory
 from test_preflight import MATRIX, check
 
@@ -191,3 +193,60 @@ def test_edit_refuses_without_a_vault_or_its_password(tmp_path, vault_made):
     run = run_edit(tmp_path, inventory, 'echo "x: 1" >>"$1"')
     assert run.returncode == 1
     assert f"make the vault first with collectif secrets -i {inventory}" in run.stdout
+
+
+def test_an_inventory_copied_out_of_the_project_works(tmp_path):
+    """cp -r inventories/example /elsewhere/myasso: the relative link to the project's
+    settings then points nowhere; collectif links it again, and the vault's password file
+    is found by the inventory's name."""
+    inventory = tmp_path / "elsewhere" / "myasso"
+    shutil.copytree(ROOT / "inventories" / "example", inventory, symlinks=True)
+    link = inventory / "group_vars" / "all" / "00-project.yml"
+    assert link.is_symlink() and not link.exists()
+    (line,) = inventory_files.problems(inventory)
+    assert line == (
+        f"{link}: is a broken link; link it again: ln -sfn {ROOT / 'group_vars' / 'all.yml'} {link}"
+    )
+    hosts = (inventory / "hosts.yml").read_text()
+    hosts = hosts.replace("203.0.113.10", "asso1.mon-asso.fr")
+    (inventory / "hosts.yml").write_text(hosts.replace("203.0.113.20", "backup.mon-asso.fr"))
+    association = inventory / "group_vars" / "all" / "association.yml"
+    values = association.read_text().replace("example.org", "mon-asso.fr")
+    admins = yaml.safe_dump({"base_admin_users": ASSOCIATION["base_admin_users"]})
+    association.write_text(values.replace("base_admin_users: []\n", admins))
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "ANSIBLE_NOCOLOR": "1"}
+    env["PYTHONPATH"] = str(ROOT / "src")
+
+    def collectif(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "collectif.cli", *args, "-i", str(inventory)],
+            cwd=tmp_path,  # not the project's folder either
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    made = collectif("secrets")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert f"{link} pointed nowhere: linked again to the project's settings" in made.stdout
+    assert Path(os.readlink(link)) == ROOT / "group_vars" / "all.yml"
+    assert (tmp_path / "config" / "collectif" / "myasso.vault-pass").exists()
+    checked = collectif("preflight")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The project's settings are read (the preflight says so when they are not) and the
+    # key in the vault too: without them it would refuse the inventory.
+    assert "00-project.yml" not in checked.stdout
+    assert "collectif_secret_key" not in checked.stdout
+    # Moved again, or the vault's password file gone: said before anything runs.
+    (tmp_path / "config" / "collectif" / "myasso.vault-pass").unlink()
+    stopped = collectif("preflight")
+    assert stopped.returncode == 2
+    assert "myasso.vault-pass is not there" in stopped.stdout
+
+
+def test_the_link_stays_relative_inside_the_project():
+    example = ROOT / "inventories" / "example"
+    assert inventory_files.project_link_target(example) == "../../../../group_vars/all.yml"
+    assert inventory_files.relink(example) == []  # a working link is left alone

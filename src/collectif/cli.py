@@ -451,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
+    for line in inventory_files.relink(Path(args.inventory)):  # an inventory copied out
+        print(f"collectif {args.command}: {line}")
     if args.command == "member":
         return member_command(args)
     if args.command == "secrets":

@@ -5,8 +5,9 @@ host runs a service that derives passwords from it. The plans are members.py's."
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
-from .. import secrets, validators
+from .. import inventory_files, secrets, validators
 from .common import ENVIRONMENTS, Host, Problem, check
 
 # The values every inventory gives, with an example for the message when one is missing.
@@ -59,8 +60,8 @@ def problems(host: Host) -> list[Problem]:
             Problem(
                 "group_vars/all/00-project.yml",
                 "is missing or its link is broken, so the project's settings (the plans, the "
-                "TURN name...) are not read; link it again: ln -sf ../../../../group_vars/all.yml "
-                f"{host.places.inventory}/group_vars/all/00-project.yml",
+                "TURN name...) are not read; link it again: "
+                + inventory_files.relink_command(Path(host.places.inventory)),
                 f"{host.places.inventory}/group_vars/all",
             )
         )
