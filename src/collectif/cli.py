@@ -348,12 +348,7 @@ def make_secrets(inventory: str) -> int:
     except FileNotFoundError as missing:
         print(f"collectif secrets: {missing}")
         return 1
-    print(
-        "Keep a copy of the vault password file off the server (a password manager, a USB "
-        f"key in the association's safe): without {files.password.name}, a rebuild "
-        'cannot open the vault. Add `collectif_secret_key: "{{ vault_collectif_secret_key '
-        '}}"` to group_vars/all/association.yml if it is not there.'
-    )
+    print(i18n.say("vault", "secrets.made", password=files.password, inventory=inventory))
     return 0
 
 
