@@ -73,7 +73,7 @@ def test_a_vault_without_its_password_is_not_replaced(tmp_path, env):
     files.password.unlink()
     run = collectif(env, "secrets", "-i", str(inventory))
     assert run.returncode == 1
-    assert "exists but its password is not at" in run.stdout
+    assert "is encrypted, and its password file" in run.stdout
     assert files.vault.read_bytes() == before
 
 

@@ -91,6 +91,7 @@ def task_files() -> list[Path]:
         "roles/*/handlers/*.yml",
         "playbooks/*.yml",
         "playbooks/plays/*.yml",
+        "playbooks/tasks/*.yml",
     ]
     return sorted(path for pattern in patterns for path in ROOT.glob(pattern))
 

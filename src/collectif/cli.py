@@ -14,6 +14,7 @@
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
+    collectif secrets -i ... --edit             the vault's other values, in $EDITOR
     collectif member -i ... list                the members: plan, state, since when
     collectif member -i ... add LOGIN --name "Camille Martin" --email camille@... --plan P
     collectif member -i ... plan LOGIN PLAN     a new plan, from today (or --date)
@@ -43,6 +44,7 @@ from typing import Any
 import ansible_runner
 
 from . import dns, i18n, inventory_files, members, runs, secrets
+from . import vault as vault_editor  # parser() names its subcommand `vault`
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,6 +121,11 @@ def parser() -> argparse.ArgumentParser:
         choices=sorted(secrets.showable()),
         help="print this password, derived from the key (it goes to your terminal only)",
     )
+    vault.add_argument(
+        "--edit",
+        action="store_true",
+        help="open the vault in $EDITOR for its other values (mail password, API keys...)",
+    )
     _member_parser(commands)
     dns.add_parser(commands)
     commands.add_parser("demo", help="start or update the local demo server")
@@ -192,6 +199,8 @@ def _member_parser(commands: Any) -> None:
 
 def member_command(args: argparse.Namespace) -> int:
     """`collectif member`: one change to the register, or its list."""
+    if not getattr(args, "file_only", False) and (args.action != "list" or args.usage):
+        vault_options(args.inventory)  # a missing vault password stops it before any change
     try:
         register = members.load(Path(args.inventory))
         if args.action == "list":
@@ -341,12 +350,7 @@ def make_secrets(inventory: str) -> int:
     except FileNotFoundError as missing:
         print(f"collectif secrets: {missing}")
         return 1
-    print(
-        "Keep a copy of the vault password file off the server (a password manager, a USB "
-        f"key in the association's safe): without {files.password.name}, a rebuild "
-        'cannot open the vault. Add `collectif_secret_key: "{{ vault_collectif_secret_key '
-        '}}"` to group_vars/all/association.yml if it is not there.'
-    )
+    print(i18n.say("vault", "secrets.made", password=files.password, inventory=inventory))
     return 0
 
 
@@ -368,8 +372,22 @@ def show_secret(inventory: str, name: str) -> int:
     return 0
 
 
+def edit_vault(inventory: str) -> int:
+    """`collectif secrets --edit`: the vault's other values, in $EDITOR."""
+    try:
+        print(f"collectif secrets: {vault_editor.edit(Path(inventory))}")
+    except vault_editor.Refused as refused:
+        print(f"collectif secrets: {refused}")
+        return 1
+    return 0
+
+
 def vault_options(inventory: str) -> list[str]:
-    """Open the inventory's vault with its password file, when there is one."""
+    """Open the inventory's vault with its password file, when there is one; stop before
+    anything runs when the vault is encrypted and its password file missing."""
+    missing = secrets.password_missing(Path(inventory))
+    if missing:
+        raise SystemExit(f"{missing}\n{i18n.say('vault', 'stopped')}")
     password = secrets.vault_files(Path(inventory)).password
     return ["--vault-password-file", str(password)] if password.exists() else []
 
@@ -430,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
+    for line in inventory_files.relink(Path(args.inventory)):  # an inventory copied out
+        print(f"collectif {args.command}: {line}")
     if args.command == "member":
         return member_command(args)
     if args.command == "dns":
@@ -437,6 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "secrets":
         if args.show:
             return show_secret(args.inventory, args.show)
+        if args.edit:
+            return edit_vault(args.inventory)
         return make_secrets(args.inventory)
     playbook, options, _ = COMMANDS[args.command]
     unreadable = inventory_files.problems(Path(args.inventory))

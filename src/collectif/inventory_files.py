@@ -5,15 +5,21 @@ its password file does not open, a vault without its password file."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
 from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, VaultSecret
 
-from . import secrets
+from . import i18n, secrets
 
 VAULT_HEADER = "$ANSIBLE_VAULT"
+ROOT = Path(__file__).resolve().parents[2]
+# The project's settings, which each inventory reads through a link (README, "Where values
+# live"): group_vars/all/00-project.yml -> the project's group_vars/all.yml.
+PROJECT_SETTINGS = ROOT / "group_vars" / "all.yml"
+PROJECT_LINK = Path("group_vars") / "all" / "00-project.yml"
 
 
 class AnsibleLoader(yaml.SafeLoader):
@@ -23,6 +29,35 @@ class AnsibleLoader(yaml.SafeLoader):
 AnsibleLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
+def project_link_target(inventory: Path) -> str:
+    """What an inventory's 00-project.yml links to: a relative path inside the project (the
+    link then survives a move of the whole project: inventories/<name>'s is
+    ../../../../group_vars/all.yml), the project's absolute path for an inventory kept
+    anywhere else (copied out of the project, a relative link breaks)."""
+    link = inventory.absolute() / PROJECT_LINK
+    if link.resolve().parent.is_relative_to(ROOT) or inventory.resolve().is_relative_to(ROOT):
+        return os.path.relpath(PROJECT_SETTINGS, link.parent.resolve())
+    return str(PROJECT_SETTINGS)
+
+
+def relink_command(inventory: Path) -> str:
+    """The command that links an inventory to the project's settings again."""
+    return f"ln -sfn {project_link_target(inventory)} {inventory / PROJECT_LINK}"
+
+
+def relink(inventory: Path) -> list[str]:
+    """Point a broken 00-project.yml link at this project's settings: an inventory copied
+    out of the project (cp -r keeps the relative link, which then points nowhere), or a
+    project moved. A file, a working link or no link at all are left as they are."""
+    link = inventory / PROJECT_LINK
+    if not link.is_symlink() or link.exists():
+        return []
+    target = project_link_target(inventory)
+    link.unlink()
+    link.symlink_to(target)
+    return [i18n.say("vault", "inventory.relinked", link=link, target=target)]
+
+
 def problems(inventory: Path, config_home: Path | None = None) -> list[str]:
     """Each problem, one line, empty when Ansible can read the inventory."""
     if not inventory.is_dir():
@@ -30,7 +65,12 @@ def problems(inventory: Path, config_home: Path | None = None) -> list[str]:
     found: list[str] = []
     for path in sorted([*inventory.rglob("*.yml"), *inventory.rglob("*.yaml")]):
         if not path.is_file():
-            found.append(f"{path}: is a broken link; link it again or remove it")
+            if path == inventory / PROJECT_LINK:
+                found.append(
+                    f"{path}: is a broken link; link it again: {relink_command(inventory)}"
+                )
+            else:
+                found.append(f"{path}: is a broken link; link it again or remove it")
             continue
         text = path.read_text(errors="replace")
         if text.startswith(VAULT_HEADER):
@@ -51,19 +91,14 @@ def problems(inventory: Path, config_home: Path | None = None) -> list[str]:
 
 def _vault(inventory: Path, config_home: Path | None) -> list[str]:
     files = secrets.vault_files(inventory, config_home)
-    if not files.vault.exists():
+    if not secrets.encrypted(files):
         return []
-    if not files.password.exists():
-        return [
-            f"{files.vault}: is encrypted, and its password file {files.password} is not "
-            "there: put the vault's password in it (chmod 600), as kept by the association"
-        ]
+    missing = secrets.password_missing(inventory, config_home)
+    if missing:
+        return [missing]
     vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(files.password.read_bytes().strip()))])
     try:
         vault.decrypt(files.vault.read_bytes())
     except AnsibleVaultError:
-        return [
-            f"{files.vault}: does not open with the password in {files.password}: that file "
-            "holds another vault's password; put this vault's password in it"
-        ]
+        return [i18n.say("vault", "password.wrong", vault=files.vault, password=files.password)]
     return []

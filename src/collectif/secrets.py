@@ -16,12 +16,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from ansible.constants import DEFAULT_VAULT_ID_MATCH
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from . import i18n, services
 
 KEY_VARIABLE = "vault_collectif_secret_key"
+VAULT_HEADER = "$ANSIBLE_VAULT"
 # The key's shortest length: `collectif secrets` makes 64 hexadecimal characters.
 MIN_KEY = 32
 # A random key of 32 hexadecimal characters has about 14 different ones; 64 zeros, one.
@@ -44,6 +46,23 @@ def vault_files(inventory: Path, config_home: Path | None = None) -> VaultFiles:
     )
 
 
+def encrypted(files: VaultFiles) -> bool:
+    """Whether the inventory has a vault that only its password file opens."""
+    if not files.vault.is_file():
+        return False
+    with files.vault.open("rb") as vault:
+        return vault.read(len(VAULT_HEADER)) == VAULT_HEADER.encode()
+
+
+def password_missing(inventory: Path, config_home: Path | None = None) -> str | None:
+    """What to do when the inventory's vault is encrypted and its password file is not on
+    this machine (Ansible would only say that it cannot decrypt); None when all is there."""
+    files = vault_files(inventory, config_home)
+    if encrypted(files) and not files.password.exists():
+        return i18n.say("vault", "password.missing", vault=files.vault, password=files.password)
+    return None
+
+
 def _write_private(path: Path, content: bytes) -> None:
     """Create a file readable by its owner only; an existing file is never overwritten."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -62,8 +81,8 @@ def ensure_vault(inventory: Path, config_home: Path | None = None) -> list[str]:
     if not files.password.exists():
         if files.vault.exists():
             raise FileNotFoundError(
-                f"{files.vault} exists but its password is not at {files.password}: copy "
-                "the vault password there (from where the association keeps it)"
+                password_missing(inventory, config_home)
+                or f"{files.vault} exists but its password is not at {files.password}"
             )
         _write_private(files.password, (secrets.token_urlsafe(32) + "\n").encode())
         done.append(f"made a vault password in {files.password} (mode 0600)")
@@ -78,16 +97,29 @@ def ensure_vault(inventory: Path, config_home: Path | None = None) -> list[str]:
     return done
 
 
+def read_vault(files: VaultFiles) -> str:
+    """The vault's decrypted text (never printed)."""
+    password = files.password.read_bytes().strip()
+    vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(password))])
+    return vault.decrypt(files.vault.read_bytes()).decode()
+
+
+def vault_values(text: str) -> dict[str, object]:
+    """The variables of a decrypted vault (the key and the others `--edit` adds), read as
+    Ansible reads them: its own tags (!unsafe...) are values, not errors."""
+    from .inventory_files import AnsibleLoader  # it reads vaults with this module
+
+    values = yaml.load(text, Loader=AnsibleLoader)  # a SafeLoader: builds no objects
+    return values if isinstance(values, dict) else {}
+
+
 def read_key(inventory: Path, config_home: Path | None = None) -> str:
     """The decrypted secret key (for tests and the rebuild drill; never printed)."""
     files = vault_files(inventory, config_home)
-    password = files.password.read_bytes().strip()
-    vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(password))])
-    text = vault.decrypt(files.vault.read_bytes()).decode()
-    name, _, value = text.partition(":")
-    if name.strip() != KEY_VARIABLE:
+    value = vault_values(read_vault(files)).get(KEY_VARIABLE)
+    if value is None:
         raise ValueError(f"{files.vault} does not hold {KEY_VARIABLE}")
-    return value.strip()
+    return str(value).strip()
 
 
 def key_problem(key: object) -> str | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ipaddress
 from functools import partial
+from pathlib import Path
 
-from .. import i18n, secrets, validators
+from .. import i18n, inventory_files, secrets, validators
 from .common import ENVIRONMENTS, Host, Problem, check
 
 # The values every inventory gives, with an example for the message when one is missing.
@@ -56,7 +57,10 @@ def problems(host: Host) -> list[Problem]:
         found.append(
             Problem(
                 "group_vars/all/00-project.yml",
-                _say("project_settings", inventory=host.places.inventory),
+                _say(
+                    "project_settings",
+                    command=inventory_files.relink_command(Path(host.places.inventory)),
+                ),
                 f"{host.places.inventory}/group_vars/all",
             )
         )
@@ -222,8 +226,5 @@ def secret_key_problems(host: Host) -> list[Problem]:
     message = secrets.key_problem(host.vars.get("collectif_secret_key"))
     if message is None:
         return []
-    return [
-        Problem(
-            "collectif_secret_key", _say("secret_key", problem=message), host.places.association
-        )
-    ]
+    said = _say("secret_key", problem=message, inventory=host.places.inventory)
+    return [Problem("collectif_secret_key", said, host.places.association)]
