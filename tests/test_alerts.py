@@ -39,6 +39,8 @@ class Server(alerts.System):
             "/srv": ("xfs", stats(1000, 500)),
             "/proc": ("proc", stats(0, 0, 0, 0)),
             "/run": ("tmpfs", stats(100, 1)),
+            # A file a container mounts: not a filesystem of the server's.
+            "/etc/resolv.conf": ("ext4", stats(100, 1)),
         }
         self.memory = {"MemTotal": 1000, "MemAvailable": 500}
         self.files: dict[str, tuple[str, datetime.datetime]] = {}
@@ -64,8 +66,8 @@ class Server(alerts.System):
     def statvfs(self, path: str) -> os.statvfs_result:
         return self.fs[path][1]
 
-    def device(self, path: str) -> int:
-        return list(self.fs).index(path)
+    def device(self, path: str) -> int | None:
+        return None if path == "/etc/resolv.conf" else list(self.fs).index(path)
 
     def meminfo(self) -> dict[str, int]:
         return self.memory
@@ -139,6 +141,7 @@ def test_a_healthy_server_passes_every_check():
     keys = {result.key for result in results}
     assert {"disk:/", "inodes:/", "disk:/srv", "memory", "reboot", "units"} <= keys
     assert "disk:/proc" not in keys and "disk:/run" not in keys, "virtual filesystems"
+    assert "disk:/etc/resolv.conf" not in keys
 
 
 def test_every_failing_check_is_reported_not_only_the_first():

@@ -37,6 +37,7 @@ import re
 import smtplib
 import socket
 import ssl
+import stat
 import subprocess
 import sys
 import urllib.error
@@ -121,8 +122,11 @@ class System:
     def statvfs(self, path: str) -> os.statvfs_result:
         return os.statvfs(path)
 
-    def device(self, path: str) -> int:
-        return os.stat(path).st_dev
+    def device(self, path: str) -> int | None:
+        """The mount's device; None for a file mounted on its own (a container's
+        /etc/resolv.conf): not a filesystem to fill."""
+        found = os.stat(path)
+        return found.st_dev if stat.S_ISDIR(found.st_mode) else None
 
     def meminfo(self) -> dict[str, int]:
         values = {}
@@ -200,7 +204,7 @@ def check_filesystems(
             continue
         try:
             device = system.device(point)
-            if device in seen:
+            if device is None or device in seen:
                 continue
             seen.add(device)
             stats = system.statvfs(point)
@@ -309,11 +313,13 @@ def check_security_updates(
             f"{len(late)} mise(s) à jour de sécurité en attente depuis plus de {limit} h : {names}",
             f"{len(late)} security update(s) pending for more than {limit} h: {names}",
         )
-    else:
+    elif pending:
         texts = (
             f"{len(pending)} mise(s) à jour de sécurité en attente depuis moins de {limit} h",
             f"{len(pending)} security update(s) pending for less than {limit} h",
         )
+    else:
+        texts = ("aucune mise à jour de sécurité en attente", "no security update pending")
     return [Result("security-updates", not late, *texts)]
 
 
