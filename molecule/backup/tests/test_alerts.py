@@ -66,7 +66,12 @@ def test_every_check_runs_and_reports(host):
     assert results["unit:nginx.service"]["skipped"] and results["unit:nginx.service"]["ok"]
 
 
-def test_the_checks_run_in_a_sandbox(host, exposure):
+def test_the_checks_run_every_ten_minutes_in_a_sandbox(host, exposure):
+    timer = host.service("collectif-health.timer")
+    assert timer.is_enabled and timer.is_running
+    assert host.check_output(
+        "systemctl show --property=TimersCalendar --value collectif-health.timer"
+    ).startswith("{ OnCalendar=*-*-* *:00/10:00")
     check_now(host)
     assert exposure("collectif-health.service") < 4
     assert host.file(STATE).exists
