@@ -210,24 +210,26 @@ def check_filesystems(
             stats = system.statvfs(point)
         except OSError:
             continue  # gone, or hidden from the sandbox: nothing to fill
-        # What ordinary users may still use, as df counts it.
-        total = stats.f_blocks - stats.f_bfree + stats.f_bavail
-        used = _percent(stats.f_blocks - stats.f_bfree, total)
-        limit = int(config["disk_max_used_percent"])
-        texts = (
-            f"le disque {point} est plein à {used} % (seuil : {limit} %)",
-            f"disk {point} is {used}% full (limit {limit}%)",
-        )
-        results.append(Result(f"disk:{point}", used < limit, *texts))
-        if stats.f_files:  # 0: the filesystem has no inode limit (btrfs)
-            total = stats.f_files - stats.f_ffree + stats.f_favail
-            used = _percent(stats.f_files - stats.f_ffree, total)
-            limit = int(config["inodes_max_used_percent"])
-            texts = (
-                f"le disque {point} a utilisé {used} % de ses inodes (seuil : {limit} %)",
-                f"disk {point} has used {used}% of its inodes (limit {limit}%)",
+        # Used against what ordinary users may have (df's figure): space, then inodes
+        # (a filesystem without an inode limit, btrfs, counts none).
+        space = (stats.f_blocks, stats.f_bfree, stats.f_bavail)
+        inodes = (stats.f_files, stats.f_ffree, stats.f_favail)
+        for what, (size, free, available), fr, en in (
+            ("disk", space, "est plein à {} %", "is {}% full"),
+            ("inodes", inodes, "a utilisé {} % de ses inodes", "has used {}% of its inodes"),
+        ):
+            if not size:
+                continue
+            used = _percent(size - free, size - free + available)
+            limit = int(config[f"{what}_max_used_percent"])
+            results.append(
+                Result(
+                    f"{what}:{point}",
+                    used < limit,
+                    f"le disque {point} {fr.format(used)} (seuil : {limit} %)",
+                    f"disk {point} {en.format(used)} (limit {limit}%)",
+                )
             )
-            results.append(Result(f"inodes:{point}", used < limit, *texts))
     return results
 
 
