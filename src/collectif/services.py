@@ -43,6 +43,7 @@ NEEDS: dict[str, str] = {
     "restic_backups": "restic",
     "coturn_peers": "coturn",
     "transparency_services": "transparency",
+    "alerts_checks": "alerts",
 }
 SERVICE_KEYS = {"title", "groups", "enabled", "after", "playbook", "health"}
 # The plays every service belongs to come in this order: the base, the shared services,

@@ -1,0 +1,1 @@
+../../../src/collectif/alerts.py
