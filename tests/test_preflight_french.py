@@ -234,9 +234,9 @@ def test_the_rules_of_the_key_the_bridges_php_and_nginx_in_french(french):
     assert lines == [
         "collectif_secret_key : est trop facile à deviner (1 caractères différents) : les mots "
         "de passe et les jetons des services, dont ceux des sauvegardes, en sont dérivés. "
-        "Créez-en une avec `openssl rand -hex 32`, gardez-la chiffrée sous le nom "
-        "vault_collectif_secret_key dans group_vars/all/vault.yml (ansible-vault create), et "
-        "faites-y référence depuis association.yml" + where,
+        "Créez-la une fois avec `collectif secrets -i inventories/asso` (chiffrée dans "
+        "group_vars/all/vault.yml), et faites-y référence depuis association.yml : "
+        'collectif_secret_key: "{{ vault_collectif_secret_key }}"' + where,
         "mautrix_bridge_networks : 'whatsap' n'est pas une passerelle que collectif connaît ; "
         "les passerelles sont whatsapp (WhatsApp), signal (Signal), telegram (Telegram), meta "
         "(Messenger). Vouliez-vous dire whatsapp ?" + where,
