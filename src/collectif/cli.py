@@ -7,8 +7,10 @@
                                                 to the end with nothing new since (stamps)
     collectif doctor -i inventories/myasso      health checks of every service
     collectif backup -i inventories/myasso      set up the backups (target, restic, timers)
+    collectif backup copy -i ... --to DIR       copy the backups (encrypted) to a disk at home
     collectif restore -i inventories/myasso     put the latest snapshot back
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
+    collectif rebuild -i ... --from DIR         ... restoring from a copy (backup copy)
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
     collectif member -i ... list                the members: plan, state, since when
@@ -35,16 +37,22 @@ from typing import Any
 
 import ansible_runner
 
-from . import i18n, inventory_files, members, secrets
+from . import backup_copy, i18n, inventory_files, members, secrets
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO = str(ROOT / "inventories" / "demo")
 
 COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "preflight": ("preflight.yml", [], "check the inventory; change nothing"),
     "deploy": ("site.yml", [], "build or update the server"),
     "check": ("site.yml", ["--check", "--diff"], "dry run: show what deploy would change"),
     "doctor": ("doctor.yml", [], "health checks of every service"),
-    "backup": ("backup.yml", [], "set up the backups (the target's rest-server, restic, timers)"),
+    "backup": (
+        "backup.yml",
+        [],
+        "set up the backups (the target's rest-server, restic, timers); "
+        "`backup copy --to DIR`: copy them, encrypted, to a disk at home",
+    ),
     "restore": ("restore.yml", [], "put the latest snapshot back (-e restore_snapshot=ID)"),
     "rebuild": ("rebuild.yml", [], "the server died: build a new one and restore onto it"),
 }
@@ -65,7 +73,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument(
             "-i",
             "--inventory",
-            default=str(ROOT / "inventories" / "demo"),
+            default=DEMO,
             help="the association's inventory directory (default: the demo)",
         )
         if name in FULL:
@@ -74,6 +82,14 @@ def parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="check every task, even of the plays that already ran to the end with "
                 "the same code, inventory and facts (collectif_stamps=false)",
+            )
+        if name in ("restore", "rebuild"):
+            command.add_argument(
+                "--from",
+                dest="restore_from",
+                metavar="DIR",
+                help="restore from a copy made by `collectif backup copy --to DIR` (when "
+                "the backup target is gone too)",
             )
     vault = commands.add_parser(
         "secrets",
@@ -425,7 +441,10 @@ def run_playbook(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args, extra = parser().parse_known_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:2] == ["backup", "copy"]:  # its own options (--to), and its own help
+        return backup_copy.command(words[2:], DEMO, run_playbook, vault_options)
+    args, extra = parser().parse_known_args(words)
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
     if args.command == "member":
@@ -441,8 +460,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in unreadable:
             print(f"- {line}")
         return 2
+    if args.command == "backup" and extra[:1] == ["copy"]:  # backup -i INV copy --to DIR
+        copy = ["-i", args.inventory, *extra[1:]]
+        return backup_copy.command(copy, DEMO, run_playbook, vault_options)
     if getattr(args, "full", False):
         options = [*options, *FULL_RUN]
+    if getattr(args, "restore_from", None):
+        source = backup_copy.restore_options(args.restore_from)
+        if isinstance(source, str):
+            print(source)
+            return 2
+        options = [*options, *source]
     rc = run_playbook(playbook, args.inventory, [*vault_options(args.inventory), *options, *extra])
     if rc != 0:
         print(i18n.say("cli", "command.failed", command=args.command, code=rc))
