@@ -191,6 +191,21 @@ def test_the_new_server_backs_up_to_the_new_target(host):
     assert all(s["short_id"] in listing for s in snapshots)
 
 
+def test_the_new_server_also_restores_through_the_rest_server(host):
+    """The usual night, with the target alive, is the same collectif-backup restore with
+    restic.env's repository (the rest-server, over HTTPS with its pinned certificate): run
+    here, it brings back the new server's own snapshot from the new target, whole."""
+    report = json.loads(host.check_output("/usr/local/sbin/collectif-backup report"))
+    restored = host.run("/usr/local/sbin/collectif-backup restore")
+    assert restored.rc == 0, restored.stdout + restored.stderr
+    again = json.loads(restored.stdout.splitlines()[-1])
+    assert again["snapshot"] == report["backup"]["snapshot"]
+    assert "repository" not in again
+    assert host.check_output(UPLOADS_SUM).split()[0] == BEFORE["uploads_sha256"]
+    posts = host.check_output("mariadb -N wordpress -e 'SELECT count(*) FROM wp_posts'")
+    assert posts == BEFORE["counts"]["wordpress_posts"]
+
+
 def test_the_server_cannot_delete_its_snapshots_on_the_append_only_target(host):
     before = json.loads(sh(host, f"{RESTIC} snapshots --json"))
     # restic 0.18 reports the refusal but still exits 0: what counts is that nothing went.
