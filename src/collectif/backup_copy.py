@@ -128,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
     copy.add_argument(
         "--to",
         required=True,
+        metavar="DIR",
         help="the directory of the copy, made if needed (for example /media/usb/collectif)",
     )
     return copy
