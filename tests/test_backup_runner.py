@@ -674,3 +674,23 @@ def test_init_creates_the_repository_only_when_there_is_none(
         assert "restic cat config failed (exit code 12)" in outcome.output
     else:
         assert outcome.result == {"created": created}
+
+
+def test_restore_from_a_copy_on_the_servers_disk_reads_it_and_names_it(two_services):
+    """restore --repository PATH (restore.yml, from a copy at home): restic reads that
+    repository, with restic.env's password; the report names it."""
+    server = two_services
+    server.answer(snapshots=[OLD_SNAPSHOT])
+    for kind, file in [("postgresql", "nextcloud.dump"), ("mariadb", "wordpress.sql")]:
+        (backup.DUMPS / kind).mkdir(parents=True, exist_ok=True)
+        (backup.DUMPS / kind / file).write_text("a dump")  # as restic restore puts them
+    copy = "/var/lib/collectif/restore-repository"
+    outcome = server.run("restore", "--repository", copy)
+    assert outcome.code == 0, outcome.output
+    calls = [call for call in server.calls() if call["argv"][0] == "restic"]
+    assert [call["env"]["RESTIC_REPOSITORY"] for call in calls] == [copy] * len(calls)
+    assert {call["env"]["RESTIC_PASSWORD_FILE"] for call in calls} == {
+        "/etc/collectif/restic.password"
+    }
+    assert outcome.result["repository"] == copy
+    assert outcome.result["snapshot"] == OLD_SNAPSHOT["id"]

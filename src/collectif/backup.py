@@ -7,6 +7,7 @@ service wrote in /etc/collectif/backup.d/ (roles/restic, entry point dropin):
 
     collectif-backup backup            maintenance on, dumps, one snapshot, maintenance off
     collectif-backup restore [ID]      stop, put files and databases back, restore steps, start
+        [--repository PATH]            ... from a copy of the repository on this server's disk
     collectif-backup forget            retention (keep-* from the settings), prune
     collectif-backup check             restic check, reading one rotating part of the data
     collectif-backup drill             restore the latest snapshot into a scratch directory
@@ -319,8 +320,11 @@ def _json_line(line: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- restore
 
 
-def restore(dropins: Sequence[Dropin], snapshot: str = "latest") -> dict[str, Any]:
-    """Put a snapshot back onto this server, whose services site.yml has just set up."""
+def restore(
+    dropins: Sequence[Dropin], snapshot: str = "latest", copy: str | None = None
+) -> dict[str, Any]:
+    """Put a snapshot back onto this server, whose services site.yml has just set up
+    (from `copy`, a copy of the repository on this server's disk, when given)."""
     started = time.monotonic()
     # "latest" named once, before anything changes: the report says which snapshot came
     # back, and a backup taken after the restore does not change what was restored.
@@ -363,6 +367,8 @@ def restore(dropins: Sequence[Dropin], snapshot: str = "latest") -> dict[str, An
         "duration_seconds": round(time.monotonic() - started, 1),
         "dropins": [dropin.name for dropin in dropins],
     }
+    if copy:
+        report["repository"] = copy
     _save("restore", report)
     return report
 
@@ -481,7 +487,7 @@ def run(command: str, args: argparse.Namespace, wanted: dict[str, Any]) -> dict[
     if command == "backup":
         return backup(read_dropins(), args.adopt)
     if command == "restore":
-        return restore(read_dropins(), args.snapshot)
+        return restore(read_dropins(), args.snapshot, args.repository)
     if command == "forget":
         return forget(wanted["keep"])
     if command == "check":
@@ -561,8 +567,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="backup: take the first snapshot of a server even though the repository "
         "already has some (this server's data is the one to keep)",
     )
+    parser.add_argument(
+        "--repository",
+        metavar="PATH",
+        help="another repository than restic.env's, with the same password: a copy of it "
+        "on this server's disk (restore.yml pushes one there from a copy at home)",
+    )
     args = parser.parse_args(argv)
     read_environment()
+    if args.repository:
+        os.environ["RESTIC_REPOSITORY"] = args.repository
     if args.command == "snapshots":
         return subprocess.run(["restic", "snapshots", "--compact"], check=False).returncode
     wanted = settings()

@@ -9,9 +9,11 @@
     collectif backup -i inventories/myasso      set up the backups (target, restic, timers)
     collectif snapshot -i inventories/myasso    take a backup now, and wait for it
     collectif upgrade -i inventories/myasso     a snapshot, then deploy (stops if it fails)
+    collectif backup copy -i ... --to DIR       copy the backups (encrypted) to a disk at home
     collectif restore -i inventories/myasso     put the latest snapshot back (asks for the
                                                 server's name; --confirm NAME without a terminal)
     collectif rebuild -i inventories/myasso     a new server: site.yml, then restore
+    collectif rebuild -i ... --from DIR         ... restoring from a copy (backup copy)
     collectif secrets -i inventories/myasso     make the secret key and its vault, once
     collectif secrets -i ... --show nextcloud-admin    print a password a person types
     collectif secrets -i ... --edit             the vault's other values, in $EDITOR
@@ -43,10 +45,11 @@ from typing import Any
 
 import ansible_runner
 
-from . import dns, i18n, inventory_files, members, runs, secrets
+from . import backup_copy, dns, i18n, inventory_files, members, runs, secrets
 from . import vault as vault_editor  # parser() names its subcommand `vault`
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO = str(ROOT / "inventories" / "demo")
 
 COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "preflight": ("preflight.yml", [], "check the inventory; change nothing"),
@@ -56,7 +59,8 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "backup": (
         "backup.yml",
         [],
-        "set up the backups (the target's rest-server, restic, timers); `snapshot` takes one now",
+        "set up the backups (the target's rest-server, restic, timers); `snapshot` takes one "
+        "now; `backup copy --to DIR`: copy them, encrypted, to a disk at home",
     ),
     "snapshot": ("snapshot.yml", [], "take a backup now, wait for it, say which snapshot"),
     "upgrade": ("site.yml", [], "take a snapshot, then deploy (nothing is deployed if it fails)"),
@@ -84,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument(
             "-i",
             "--inventory",
-            default=str(ROOT / "inventories" / "demo"),
+            default=DEMO,
             help="the association's inventory directory (default: the demo)",
         )
         command.add_argument(
@@ -107,6 +111,14 @@ def parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="check every task, even of the plays that already ran to the end with "
                 "the same code, inventory and facts (collectif_stamps=false)",
+            )
+        if name in ("restore", "rebuild"):
+            command.add_argument(
+                "--from",
+                dest="restore_from",
+                metavar="DIR",
+                help="restore from a copy made by `collectif backup copy --to DIR` (when "
+                "the backup target is gone too)",
             )
     vault = commands.add_parser(
         "secrets",
@@ -445,7 +457,10 @@ def run_playbook(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args, extra = parser().parse_known_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:2] == ["backup", "copy"]:  # its own options (--to), and its own help
+        return backup_copy.command(words[2:], DEMO, run_playbook, vault_options)
+    args, extra = parser().parse_known_args(words)
     if args.command == "demo":
         os.execv(str(ROOT / "scripts" / "demo"), [str(ROOT / "scripts" / "demo"), *extra])
     for line in inventory_files.relink(Path(args.inventory)):  # an inventory copied out
@@ -467,8 +482,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in unreadable:
             print(f"- {line}")
         return 2
+    if args.command == "backup" and extra[:1] == ["copy"]:  # backup -i INV copy --to DIR
+        copy = ["-i", args.inventory, *extra[1:]]
+        return backup_copy.command(copy, DEMO, run_playbook, vault_options)
     if getattr(args, "full", False):
         options = [*options, *FULL_RUN]
+    if getattr(args, "restore_from", None):
+        source = backup_copy.restore_options(args.restore_from)
+        if isinstance(source, str):
+            print(source)
+            return 2
+        options = [*options, *source]
     if args.command == "restore" and not runs.restore_confirmed(args.inventory, args.confirm):
         return 2
     return runs.command(

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.usefixtures("pebble_root")
 
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 BEFORE = json.loads((EPHEMERAL / "before.json").read_text())
+# What `collectif backup copy` said, and the snapshot the copy at home holds.
+COPIED = json.loads((EPHEMERAL / "copied.json").read_text())
+PUSHED = "/var/lib/collectif/restore-repository"
 PEBBLE_ROOT = "/root/pebble-root.pem"
 SITE = "https://collectif.test"
 SYNAPSE = "http://127.0.0.1:8008"
@@ -156,16 +159,51 @@ def test_invoice_ninja_s_logo_is_back_unchanged_and_served(host):
     assert served.split()[0] == BEFORE["logo_sha256"]
 
 
-def test_the_new_server_backs_up_to_the_same_repository(host):
+def test_the_server_came_back_from_the_copy_at_home_alone(host):
+    """The backup target died with the server: the rebuild restored the snapshot the home
+    copy holds, from the copy pushed to the new server (root's only)."""
+    report = json.loads(host.check_output("/usr/local/sbin/collectif-backup report"))
+    assert report["restore"]["snapshot"] == COPIED["snapshot"]
+    assert report["restore"]["repository"] == PUSHED
+    pushed = host.file(PUSHED)
+    assert (pushed.user, pushed.group, pushed.mode) == ("root", "root", 0o700)
+    # The second copy had nothing to fetch.
+    assert " 0 file(s) copied (0 B)" in COPIED["said"][1], COPIED["said"]
+    copy = EPHEMERAL / "home-copy"
+    assert "restic -r" in (copy / "README.txt").read_text()
+    assert not list((copy / "asso" / "locks").iterdir())
+    held = {p.relative_to(copy / "asso").as_posix() for p in (copy / "asso").rglob("*")}
+    assert {"config", "keys", "data", "index", "snapshots"} <= held
+
+
+def test_the_new_server_backs_up_to_the_new_target(host):
     report = json.loads(host.check_output("/usr/local/sbin/collectif-backup report"))
     assert report["backup"]["finished"] > report["restore"]["finished"]
     snapshots = json.loads(sh(host, f"{RESTIC} snapshots --json"))
-    # The old server's snapshot, then the new one's, taken at the end of restore.yml.
-    assert len(snapshots) == 2
-    assert snapshots[0]["id"] == report["restore"]["snapshot"]
+    # The new target's repository is new: the new server's own snapshot, taken at the end
+    # of restore.yml, is its latest (the old ones are in the home copy; an hourly backup
+    # may have come before the restore, which restored from the copy all the same).
+    assert snapshots[-1]["id"] == report["backup"]["snapshot"]
+    assert COPIED["snapshot"] not in [s["id"] for s in snapshots]
+    assert "rest:https://" in sh(host, "grep ^RESTIC_REPOSITORY= /etc/collectif/restic.env")
     # What a volunteer types to choose a snapshot: restic.env is read by itself.
     listing = host.check_output("/usr/local/sbin/collectif-backup snapshots")
     assert all(s["short_id"] in listing for s in snapshots)
+
+
+def test_the_new_server_also_restores_through_the_rest_server(host):
+    """The usual night, with the target alive, is the same collectif-backup restore with
+    restic.env's repository (the rest-server, over HTTPS with its pinned certificate): run
+    here, it brings back the new server's own snapshot from the new target, whole."""
+    report = json.loads(host.check_output("/usr/local/sbin/collectif-backup report"))
+    restored = host.run("/usr/local/sbin/collectif-backup restore")
+    assert restored.rc == 0, restored.stdout + restored.stderr
+    again = json.loads(restored.stdout.splitlines()[-1])
+    assert again["snapshot"] == report["backup"]["snapshot"]
+    assert "repository" not in again
+    assert host.check_output(UPLOADS_SUM).split()[0] == BEFORE["uploads_sha256"]
+    posts = host.check_output("mariadb -N wordpress -e 'SELECT count(*) FROM wp_posts'")
+    assert posts == BEFORE["counts"]["wordpress_posts"]
 
 
 def test_the_server_cannot_delete_its_snapshots_on_the_append_only_target(host):
@@ -289,16 +327,17 @@ OLD = "/var/tmp/old-months"
 
 
 def test_retention_runs_on_the_target_and_keeps_every_recent_snapshot(host):
-    """Last, since it forgets snapshots. One more backup makes a third snapshot within
-    minutes: the window of the last 30 days (rest_server_keep_within) keeps all three, so
+    """Last, since it forgets snapshots. One more backup makes a second snapshot within
+    minutes: the window of the last 30 days (rest_server_keep_within) keeps both, so
     that many snapshots added at once cannot push real ones out. Beside them, 26 snapshots
     of a scratch folder dated one a month from January 2020: beyond the windows (24 hourly,
     12 monthly), the two oldest are forgotten and pruned, so the retention writes into the
     repository. What it wrote is the rest-server's and readable by it: the server checks
     every byte, backs up and restores through the rest-server after the prune."""
+    earlier = json.loads(sh(host, f"{RESTIC} snapshots --json"))
     assert host.run("systemctl start collectif-backup@backup.service").rc == 0
     before = json.loads(sh(host, f"{RESTIC} snapshots --json"))  # oldest first
-    assert len(before) == 3
+    assert len(before) == len(earlier) + 1 >= 2
     sh(
         host,
         f"mkdir -p {OLD}; for m in $(seq 0 25); do head -c 20000 /dev/urandom > {OLD}/f; "
