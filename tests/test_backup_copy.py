@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ASSOCIATION, ROOT, make_inventory
 
-from collectif import backup_copy, cli
+from collectif import backup_copy, cli, progress, runs
 
 REPOSITORY = "/srv/restic/asso"
 
@@ -113,9 +113,12 @@ def test_from_must_be_a_directory_of_this_machine(tmp_path, capsys):
 def test_backup_without_an_action_still_sets_the_backups_up(monkeypatch, tmp_path):
     inventory = make_inventory(tmp_path / "inventory", ASSOCIATION)
     ran: list[tuple[str, list[str]]] = []
-    monkeypatch.setattr(
-        cli, "run_playbook", lambda play, inv, extra: ran.append((play, extra)) or 0
-    )
+
+    def run(_command, playbook, _inventory, extra, **_settings):
+        ran.append((playbook, list(extra)))
+        return runs.Outcome(0, progress.Progress(write=lambda _text: None), tmp_path / "log")
+
+    monkeypatch.setattr(runs, "run", run)
     assert cli.main(["backup", "-i", str(inventory), "--limit", "asso1"]) == 0
     assert ran == [("backup.yml", ["--limit", "asso1"])]
 
