@@ -27,11 +27,15 @@ RELAY_USER = "relais@collectif.test"  # molecule.yml: postfix_relay_user, the se
 SECRETS = Path(__import__("os").environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets"
 
 
-def caught(host) -> list[tuple[str, list[str], email.message.EmailMessage]]:
-    """Every mail the catcher took: the login and sender (its first line), the
-    recipients, and the message."""
+def files(host) -> set[str]:
+    return set(host.check_output(f"ls -1 {SINK}").split())
+
+
+def caught(host, before: set[str] = frozenset()) -> list:
+    """Every mail the catcher took (but those of `before`, files() earlier): the login
+    and sender (its first line), the recipients, and the message."""
     found = []
-    for name in host.check_output(f"ls -1 {SINK}").split():
+    for name in sorted(files(host) - before):
         raw = host.file(f"{SINK}/{name}").content_string
         first, _, message = raw.partition("\n")
         _, login, sender, *recipients = first.split()
@@ -45,14 +49,15 @@ def text(message: email.message.EmailMessage) -> str:
     return body.get_content() if body is not None else ""
 
 
-def wait_for_mail(host, wait_until, recipient: str, marker: str, seconds: float = 90):
-    """The one mail to `recipient` whose text holds `marker`, once it has arrived (the
-    queue is flushed while waiting: an earlier test may have left the relay deferred)."""
+def wait_for_mail(host, wait_until, before, recipient: str, marker: str, seconds: float = 90):
+    """The one new mail (not in `before`) to `recipient` whose text holds `marker`, once
+    it has arrived (the queue is flushed while waiting: an earlier test may have left the
+    relay deferred)."""
 
     def matching():
         return [
             (who, message)
-            for who, recipients, message in caught(host)
+            for who, recipients, message in caught(host, before)
             if recipient in recipients and marker in text(message) + str(message["Subject"])
         ]
 
@@ -99,6 +104,7 @@ def test_the_provider_s_login_is_readable_by_root_only(host):
 
 
 def test_a_wordpress_lost_password_mail_arrives_with_its_link(host, wait_until, client_address):
+    before = files(host)
     answer = host.check_output(
         f"curl -sS -o /dev/null -w '%{{http_code}} %{{redirect_url}}' --cacert {PEBBLE_ROOT} "
         f"--interface {client_address} --resolve collectif.test:443:127.0.0.1 "
@@ -107,12 +113,14 @@ def test_a_wordpress_lost_password_mail_arrives_with_its_link(host, wait_until, 
     )
     assert answer.startswith("302 ") and "checkemail=confirm" in answer, answer
     (login, sender), message = wait_for_mail(
-        host, wait_until, "camille@collectif.test", "action=rp"
+        host, wait_until, before, "camille@collectif.test", "action=rp"
     )
     assert login == RELAY_USER  # Postfix logged in to the provider
     assert sender == RELAY_USER
     assert message["From"].addresses[0].addr_spec == RELAY_USER
-    assert "https://collectif.test/wp-login.php?action=rp&key=" in text(message)
+    (link,) = [line for line in text(message).split() if "action=rp" in line]
+    assert link.startswith("https://collectif.test/wp-login.php?"), link
+    assert "key=" in link and "login=camille" in link, link
 
 
 def test_a_matrix_password_reset_mail_arrives_with_its_link(host, wait_until):
@@ -137,6 +145,7 @@ def test_a_matrix_password_reset_mail_arrives_with_its_link(host, wait_until):
         "http://127.0.0.1:8008/_synapse/admin/v2/users/@camille:collectif.test"
     )
     secret = secrets.token_hex(16)
+    before = files(host)
     asked = json.loads(
         host.check_output(
             f"curl -sS --cacert {PEBBLE_ROOT} -X POST -d '"
@@ -148,7 +157,7 @@ def test_a_matrix_password_reset_mail_arrives_with_its_link(host, wait_until):
     )
     assert "sid" in asked, asked
     (login_used, sender), message = wait_for_mail(
-        host, wait_until, "camille@collectif.test", asked["sid"]
+        host, wait_until, before, "camille@collectif.test", asked["sid"]
     )
     assert login_used == RELAY_USER and sender == RELAY_USER
     body = text(message)
@@ -185,6 +194,7 @@ def test_a_mail_waits_in_the_queue_while_the_provider_is_away(host, wait_until):
     provider cannot be reached it waits in Postfix's queue, and it arrives once when the
     provider is back."""
     subject = f"collectif test {secrets.token_hex(6)}"
+    before = files(host)
     host.check_output(f"systemctl stop {SINK_UNIT}")
     try:
         host.check_output(f"printf 'Subject: {subject}\\n\\nQueued.\\n' | /usr/sbin/sendmail root")
@@ -198,15 +208,17 @@ def test_a_mail_waits_in_the_queue_while_the_provider_is_away(host, wait_until):
             )
 
         assert wait_until(waiting, 60), host.check_output("postqueue -p")
-        assert not [m for _, _, m in caught(host) if m["Subject"] == subject]
+        assert not [m for _, _, m in caught(host, before) if m["Subject"] == subject]
     finally:
         host.check_output(f"systemctl start {SINK_UNIT}")
     time.sleep(1)  # the catcher's port opens
-    (login, sender), message = wait_for_mail(host, wait_until, "admin@collectif.test", subject)
+    (login, sender), message = wait_for_mail(
+        host, wait_until, before, "admin@collectif.test", subject
+    )
     assert login == RELAY_USER
     assert sender == RELAY_USER  # root@<the server> became the association's address
     assert message["From"].addresses[0].addr_spec == RELAY_USER
     host.run("postqueue -f")
     time.sleep(2)
-    assert len([m for _, _, m in caught(host) if m["Subject"] == subject]) == 1
+    assert len([m for _, _, m in caught(host, before) if m["Subject"] == subject]) == 1
     assert host.check_output("postqueue -j") == ""
