@@ -31,7 +31,7 @@ def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN0
 
 
 class Handler:
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
         name = OUT / f"{time.time_ns()}-{next(COUNTER)}.eml"
         first = f"X-Sink: {session.auth_data} {envelope.mail_from} {' '.join(envelope.rcpt_tos)}\n"
         name.write_bytes(first.encode() + envelope.original_content)
