@@ -135,7 +135,8 @@ def test_the_settings_are_root_s_and_readable_by_invoice_ninja_only(host, secret
     assert 'APP_URL="https://factures.collectif.test"' in content
     assert "QUEUE_CONNECTION=database" in content
     assert "PDF_GENERATOR=snappdf" in content
-    assert "MAIL_MAILER=log" in content  # no mail server in the inventory: nothing sent
+    # The inventory names a mail relay: mails go to the server's Postfix (test_mail.py).
+    assert "MAIL_MAILER=smtp" in content
 
 
 def test_the_code_is_root_s_and_links_to_what_invoice_ninja_writes(host):

@@ -58,6 +58,10 @@ def derived_secrets(derived: Callable[..., str]) -> dict[str, str]:
         "Invoice Ninja's application key": derived("invoiceninja.app_key", 32),
         "the backups' repository password": derived("restic.password"),
         "the backup target's account password": derived("rest-server.asso1"),
+        # From the vault on a real server; the scenario's own, in Molecule's directory.
+        "the mail provider's password": (EPHEMERAL / "secrets" / "mailrelay")
+        .read_text()
+        .split()[0],
     }
 
 

@@ -21,6 +21,7 @@ from . import (
     base,
     invoiceninja,
     jitsi,
+    mail,
     matrix,
     members,
     sites,
@@ -38,7 +39,7 @@ Check = Callable[[Host], list[Problem]]
 # of its roles.
 SERVICE_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = tuple(
     (module.ROLES, module.problems)
-    for module in (base, web, sites, backup, matrix, wordpress, jitsi, invoiceninja)
+    for module in (base, web, sites, backup, matrix, wordpress, jitsi, invoiceninja, mail)
 )
 
 
