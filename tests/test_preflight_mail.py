@@ -64,7 +64,7 @@ def test_the_relay_its_port_and_tls_level_must_be_known_values():
 
 
 def test_dns_records_need_a_name_a_type_and_a_value():
-    records = [{"name": "@", "type": "MX", "value": "mx1.mail.ovh.net"}, {"name": "x"}]
+    records = [{"name": "@", "type": "A", "value": "51.91.12.34"}, {"name": "x"}]
     lines = check({"postfix_dns_records": records}, groups=SERVERS)
     assert [line.split(":")[0] for line in lines] == [
         "postfix_dns_records[0]",
@@ -73,5 +73,5 @@ def test_dns_records_need_a_name_a_type_and_a_value():
 
 
 def test_the_messages_are_french_too():
-    said = i18n.say("mail", "relay.clear_text", lang="fr", host="ssl0.ovh.net")
+    said = i18n.say("preflight_mail", "relay.clear_text", lang="fr", host="ssl0.ovh.net")
     assert "en clair" in said

@@ -21,7 +21,7 @@ VAULT = "vault_postfix_relay_password"
 
 
 def _problem(variable: str, key: str, where: str, **values: Any) -> Problem:
-    return Problem(variable, say("mail", key, **values), where)
+    return Problem(variable, say("preflight_mail", key, **values), where)
 
 
 def problems(host: Host) -> list[Problem]:
@@ -52,7 +52,7 @@ def _record_ok(record: Any) -> bool:
     return (
         isinstance(record, Mapping)
         and all(isinstance(record.get(key), str) and record[key] for key in ("name", "value"))
-        and record.get("type") in ("TXT", "CNAME")
+        and record.get("type") in ("TXT", "CNAME", "MX")
     )
 
 
