@@ -36,14 +36,11 @@ import argparse
 import datetime
 import json
 import os
-import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import ansible_runner
 
 from . import backup_copy, dns, i18n, inventory_files, members, runs, secrets
 from . import vault as vault_editor  # parser() names its subcommand `vault`
@@ -438,22 +435,9 @@ def run_playbook(
         return False  # nothing to keep in the artifacts beyond what runner keeps anyway
 
     with tempfile.TemporaryDirectory(prefix="collectif-") as private:
-        runner = ansible_runner.run(
-            private_data_dir=private,
-            project_dir=str(ROOT),
-            playbook=str(ROOT / "playbooks" / playbook),
-            inventory=str(Path(inventory).resolve()),
-            cmdline=shlex.join(extra) if extra else None,
-            envvars={
-                "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-                "ANSIBLE_FORCE_COLOR": "1" if sys.stdout.isatty() else "0",
-                "ANSIBLE_NOCOLOR": "0" if sys.stdout.isatty() else "1",
-                **mitogen_settings(),
-            },
-            quiet=True,
-            event_handler=show,
+        return runs.ansible(
+            private, playbook, inventory, extra, show, sys.stdout.isatty(), mitogen_settings()
         )
-    return int(runner.rc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -65,6 +65,35 @@ def new_log(inventory: Path, command: str, now: datetime.datetime | None = None)
     raise FileExistsError(f"{logs}: too many runs of {command} at {when}")
 
 
+def ansible(
+    private: str,
+    playbook: str,
+    inventory: str,
+    options: Sequence[str],
+    handle: Callable[[dict[str, Any]], bool],
+    colour: bool = False,
+    settings: Mapping[str, str] | None = None,
+) -> int:
+    """ansible-playbook on playbooks/<playbook> through ansible-runner, its private files in
+    `private`, each event given to `handle`; its exit code."""
+    runner = ansible_runner.run(
+        private_data_dir=private,
+        project_dir=str(ROOT),
+        playbook=str(ROOT / "playbooks" / playbook),
+        inventory=str(Path(inventory).resolve()),
+        cmdline=shlex.join(options) if options else None,
+        envvars={
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_FORCE_COLOR": "1" if colour else "0",
+            "ANSIBLE_NOCOLOR": "0" if colour else "1",
+            **(settings or {}),
+        },
+        quiet=True,
+        event_handler=handle,
+    )
+    return int(runner.rc)
+
+
 def run(
     command: str,
     playbook: str,
@@ -110,22 +139,7 @@ def run(
         if not verbose:
             write(say("progress.starting", command=command, playbook=playbook, log=log) + "\n")
         colour = bool(verbose) and out.isatty()
-        runner = ansible_runner.run(
-            private_data_dir=private,
-            project_dir=str(ROOT),
-            playbook=str(ROOT / "playbooks" / playbook),
-            inventory=str(Path(inventory).resolve()),
-            cmdline=shlex.join(options) if options else None,
-            envvars={
-                "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-                "ANSIBLE_FORCE_COLOR": "1" if colour else "0",
-                "ANSIBLE_NOCOLOR": "0" if colour else "1",
-                **(settings or {}),
-            },
-            quiet=True,
-            event_handler=handle,
-        )
-        rc = int(runner.rc)
+        rc = ansible(private, playbook, inventory, options, handle, colour, settings)
         kept.write(f"# exit code {rc}\n")
     watch.finish()
     took = datetime.datetime.now(datetime.UTC) - started
