@@ -366,18 +366,11 @@ def make_secrets(inventory: str) -> int:
 def show_secret(inventory: str, name: str) -> int:
     files = secrets.vault_files(Path(inventory))
     if not (files.vault.exists() and files.password.exists()):
-        print(
-            f"collectif secrets: no key to derive from: {files.vault} and {files.password} "
-            "must both exist (run `collectif secrets -i ...` once to make them)"
-        )
+        print(i18n.say("vault", "show.no_key", vault=files.vault, password=files.password))
         return 1
     wanted = secrets.showable()[name]
     print(f"{wanted.who}: {secrets.show(Path(inventory), name)}")
-    print(
-        f"(derived from collectif_secret_key; if the inventory sets {wanted.variable}, "
-        "that value is used instead)",
-        file=sys.stderr,
-    )
+    print(i18n.say("vault", "show.derived", variable=wanted.variable), file=sys.stderr)
     return 0
 
 

@@ -82,18 +82,20 @@ def ensure_vault(inventory: Path, config_home: Path | None = None) -> list[str]:
         if files.vault.exists():
             raise FileNotFoundError(
                 password_missing(inventory, config_home)
-                or f"{files.vault} exists but its password is not at {files.password}"
+                or i18n.say(
+                    "vault", "secrets.no_password_for", vault=files.vault, password=files.password
+                )
             )
         _write_private(files.password, (secrets.token_urlsafe(32) + "\n").encode())
-        done.append(f"made a vault password in {files.password} (mode 0600)")
+        done.append(i18n.say("vault", "secrets.password_made", password=files.password))
     if files.vault.exists():
-        done.append(f"kept the existing {files.vault}: a new key would lock services out")
+        done.append(i18n.say("vault", "secrets.kept", vault=files.vault))
         return done
     password = files.password.read_bytes().strip()
     vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(password))])
     plain = f"{KEY_VARIABLE}: {secrets.token_hex(32)}\n"
     _write_private(files.vault, vault.encrypt(plain))
-    done.append(f"made collectif_secret_key, encrypted in {files.vault}")
+    done.append(i18n.say("vault", "secrets.key_made", vault=files.vault))
     return done
 
 
