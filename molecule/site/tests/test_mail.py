@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import secrets
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ PEBBLE_ROOT = "/root/pebble-root.pem"
 SINK = "/var/lib/collectif-test-mailsink"
 SINK_UNIT = "collectif-test-mailsink"
 RELAY_USER = "relais@collectif.test"  # molecule.yml: postfix_relay_user, the sender too
-SECRETS = Path(__import__("os").environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets"
+SECRETS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets"
 
 
 def files(host) -> set[str]:
