@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,21 @@ def run_against(tmp_path: Path) -> Callable[..., Run]:
         return Run(result.returncode, result.stdout + result.stderr, reached)
 
     return run
+
+
+def collectif(
+    env: dict[str, str], *args: str, cwd: Path = ROOT, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    """The `collectif` command run as a volunteer runs it, in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "collectif.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ASSOCIATION, ROOT, make_inventory
+from conftest import ASSOCIATION, ROOT, collectif, make_inventory
 
 from collectif import backup_copy, cli, progress, runs
 
@@ -147,25 +147,7 @@ LOCAL_ASSOCIATION = {**ASSOCIATION, "collectif_environment": "test"}
 
 def copy_run(inventory: Path, to: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLLECTIF_MITOGEN": "0"}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "collectif.cli",
-            "backup",
-            "copy",
-            "-i",
-            str(inventory),
-            "--to",
-            str(to),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return collectif(env, "backup", "copy", "-i", str(inventory), "--to", str(to))
 
 
 def test_copy_of_a_local_repository_then_again_copies_nothing(tmp_path):

@@ -4,12 +4,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ASSOCIATION, ROOT, make_inventory, tripwire_hosts
+from conftest import ASSOCIATION, ROOT, collectif, make_inventory, tripwire_hosts
 
 from collectif import secrets, services
 
@@ -32,18 +31,6 @@ def env(tmp_path: Path) -> dict[str, str]:
         "ANSIBLE_CACHE_PLUGIN": "memory",
         "ANSIBLE_NOCOLOR": "1",
     }
-
-
-def collectif(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collectif.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_secrets_made_once_encrypted_and_never_shown(tmp_path, env):

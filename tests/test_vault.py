@@ -4,12 +4,11 @@ a missing vault password file said before anything runs, inventories outside the
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ASSOCIATION, ROOT, make_inventory
+from conftest import ASSOCIATION, ROOT, collectif, make_inventory
 from test_preflight import MATRIX, check
 
 from collectif import cli, inventory_files, secrets
@@ -114,15 +113,7 @@ def run_edit(tmp_path, inventory, action: str):
     }
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         env.pop(variable, None)
-    return subprocess.run(
-        [sys.executable, "-m", "collectif.cli", "secrets", "-i", str(inventory), "--edit"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return collectif(env, "secrets", "-i", str(inventory), "--edit", timeout=120)
 
 
 @pytest.fixture
@@ -217,23 +208,16 @@ def test_an_inventory_copied_out_of_the_project_works(tmp_path):
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "ANSIBLE_NOCOLOR": "1"}
     env["PYTHONPATH"] = str(ROOT / "src")
 
-    def collectif(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "collectif.cli", *args, "-i", str(inventory)],
-            cwd=tmp_path,  # not the project's folder either
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        # From outside the project's folder too.
+        return collectif(env, *args, "-i", str(inventory), cwd=tmp_path)
 
-    made = collectif("secrets")
+    made = run("secrets")
     assert made.returncode == 0, made.stdout + made.stderr
     assert f"{link} pointed nowhere: linked again to the project's settings" in made.stdout
     assert Path(os.readlink(link)) == ROOT / "group_vars" / "all.yml"
     assert (tmp_path / "config" / "collectif" / "myasso.vault-pass").exists()
-    checked = collectif("preflight")
+    checked = run("preflight")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # The project's settings are read (the preflight says so when they are not) and the
     # key in the vault too: without them it would refuse the inventory.
@@ -241,7 +225,7 @@ def test_an_inventory_copied_out_of_the_project_works(tmp_path):
     assert "collectif_secret_key" not in checked.stdout
     # Moved again, or the vault's password file gone: said before anything runs.
     (tmp_path / "config" / "collectif" / "myasso.vault-pass").unlink()
-    stopped = collectif("preflight")
+    stopped = run("preflight")
     assert stopped.returncode == 2
     assert "myasso.vault-pass is not there" in stopped.stdout
 
